@@ -1,0 +1,108 @@
+/**
+ * The `offpeak` command: `up`, `node`, `coordinator`, `keys create`, `status`.
+ */
+import { parseArgs } from "node:util";
+import { runCoordinatorCommand } from "./coordinator-command";
+import { runKeysCommand } from "./keys-command";
+import { runNodeCommand, runUpCommand } from "./node-commands";
+import { runStatusCommand } from "./status-command";
+
+export const USAGE = `Usage: offpeak <command> [options]
+
+Commands:
+  up           [--model PATH] [--data-dir DIR] [--port N]   a private network on this machine: coordinator + this node
+  node         --coordinator URL [--model PATH] [--data-dir DIR]   join a coordinator as a node
+  coordinator  [--port N] [--db DIR|postgres://…] [--host H]  run the network service
+  keys create  --coordinator URL --admin-token T --credit-usd N   create a consumer API key
+  status       [--json] [--data-dir DIR]                     the state of the node running on this machine
+
+Common: --verbose (log everything to stderr), --help`;
+
+/** What a command needs from the outside world (tests pass their own). */
+export interface CliIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  /** Resolves when the process is asked to stop (SIGINT / SIGTERM). */
+  readonly stopSignal: Promise<void>;
+}
+
+function processIo(): CliIo {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    stopSignal: new Promise((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    }),
+  };
+}
+
+/** Runs the command line; returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    io.out(USAGE);
+    return command ? 0 : 2;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: command === "keys" ? rest.slice(1) : rest,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        model: { type: "string" },
+        "data-dir": { type: "string" },
+        port: { type: "string" },
+        host: { type: "string" },
+        db: { type: "string" },
+        coordinator: { type: "string" },
+        "admin-token": { type: "string" },
+        "credit-usd": { type: "string" },
+        json: { type: "boolean" },
+        verbose: { type: "boolean" },
+        help: { type: "boolean" },
+      },
+    });
+  } catch (error) {
+    io.err(`offpeak ${command}: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const values = parsed.values;
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  try {
+    switch (command) {
+      case "up":
+        return await runUpCommand(values, io);
+      case "node":
+        return await runNodeCommand(values, io);
+      case "coordinator":
+        return await runCoordinatorCommand(values, io);
+      case "keys":
+        if (rest[0] !== "create") {
+          io.err(`offpeak keys: unknown subcommand "${rest[0] ?? ""}" (try "offpeak keys create")`);
+          return 2;
+        }
+        return await runKeysCommand(values, io);
+      case "status":
+        return await runStatusCommand(values, io);
+      default:
+        io.err(`offpeak: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    io.err(`offpeak ${command}: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+/** Parses a `--port` value: an integer 0–65535, or undefined when absent. */
+export function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be a number from 0 to 65535, got "${value}"`);
+  return port;
+}

@@ -1,0 +1,57 @@
+/**
+ * `offpeak up` (coordinator + this node) and `offpeak node` (join a coordinator).
+ */
+import { resolveDataDir } from "../agent/data-dir";
+import { startLocalNetwork } from "../agent/local-network";
+import { startNodeHost } from "../agent/node-host";
+import type { CliValues } from "./cli-options";
+import { createConsoleLogger } from "./console-logger";
+import { findElectronBinary } from "./electron-launcher";
+import type { CliIo } from "./main";
+import { parsePort } from "./main";
+
+/** `offpeak up`: prints OPENAI_BASE_URL, OPENAI_API_KEY and DASHBOARD_URL, then serves until stopped. */
+export async function runUpCommand(values: CliValues, io: CliIo): Promise<number> {
+  const logger = createConsoleLogger(values.verbose ? "debug" : "warn");
+  const electron = findElectronBinary();
+  if (!electron.ok) io.err(`Running headless: the desktop app cannot start here (${electron.reason}).`);
+  else io.err(`Running headless: the desktop app is started with "npm run app".`);
+  const network = await startLocalNetwork({
+    dataDir: values["data-dir"],
+    modelPath: values.model,
+    port: parsePort(values.port),
+    logger,
+  });
+  const state = await network.control.getState();
+  if (state.ok && state.value.model?.demo) io.err(`Model: ${state.value.model.label} — answers are gibberish; pass --model PATH for a real one.`);
+  io.out(`OPENAI_BASE_URL=${network.openaiBaseUrl}`);
+  io.out(`OPENAI_API_KEY=${network.apiKey}`);
+  io.out(`DASHBOARD_URL=${network.dashboardUrl}`);
+  await io.stopSignal;
+  await network.stop();
+  return 0;
+}
+
+/** `offpeak node --coordinator URL`: joins a coordinator and serves until stopped. */
+export async function runNodeCommand(values: CliValues, io: CliIo): Promise<number> {
+  if (!values.coordinator) {
+    io.err("offpeak node: --coordinator URL is required (the OFFPEAK_COORDINATOR_URL that `offpeak coordinator` printed)");
+    return 2;
+  }
+  if (!/^wss?:\/\//.test(values.coordinator)) {
+    io.err(`offpeak node: --coordinator must be a ws:// or wss:// address, got "${values.coordinator}"`);
+    return 2;
+  }
+  const logger = createConsoleLogger(values.verbose ? "debug" : "warn");
+  const host = await startNodeHost({
+    coordinatorUrl: values.coordinator,
+    dataDir: resolveDataDir(values["data-dir"]),
+    modelPath: values.model,
+    logger,
+  });
+  io.out(`OFFPEAK_NODE_ADDRESS=${host.agent.address}`);
+  io.out(`DASHBOARD_URL=${host.dashboardUrl}`);
+  await io.stopSignal;
+  await host.stop();
+  return 0;
+}

@@ -1,0 +1,280 @@
+/**
+ * The node-llama-cpp part of the inference worker: loads one model and runs one job at a time.
+ * The worker process drives it over IPC; benchmarks and tests drive it in-process with the
+ * same settings, so both paths produce the same tokens.
+ */
+import os from "node:os";
+import { stat } from "node:fs/promises";
+import {
+  getLlama,
+  LlamaCompletion,
+  LlamaLogLevel,
+  LlamaVocabularyType,
+  resolveChatWrapper,
+  type ChatHistoryItem,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaModel,
+  type LlamaText,
+  type Token,
+} from "node-llama-cpp";
+import type { ChatMessage, FinishReason, Hardware, JobFailureCode, JobInput, Sampling } from "../../shared/protocol";
+import type { LoadedModel, WorkerLogLevel } from "../../shared/worker-protocol";
+
+/** Top-k used for every sampled job, so that seeded results agree between nodes. */
+export const SAMPLING_TOP_K = 40;
+
+/** How to load a model. */
+export interface GeneratorOptions {
+  readonly modelPath: string;
+  /** Wanted context size; clipped to the model's training context. */
+  readonly contextSize: number;
+  readonly threads: number;
+  readonly gpu: boolean;
+  /** Receives llama.cpp's own log lines (warnings and errors). */
+  readonly log?: (level: WorkerLogLevel, message: string) => void;
+}
+
+/** One job for the generator. */
+export interface GenerationRequest {
+  readonly input: JobInput;
+  readonly sampling: Sampling;
+}
+
+/** How a generation ended; `text` is the concatenation of every chunk passed to `onChunk`. */
+export interface GenerationOutcome {
+  readonly finishReason: FinishReason;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly text: string;
+}
+
+/** A job the generator refused or could not finish, with the protocol's failure code. */
+export class GenerationError extends Error {
+  constructor(
+    readonly code: JobFailureCode,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = "GenerationError";
+  }
+}
+
+const llamaLogLevels: Partial<Record<LlamaLogLevel, WorkerLogLevel>> = {
+  [LlamaLogLevel.fatal]: "error",
+  [LlamaLogLevel.error]: "error",
+  [LlamaLogLevel.warn]: "warn",
+  [LlamaLogLevel.info]: "info",
+  [LlamaLogLevel.log]: "info",
+  [LlamaLogLevel.debug]: "debug",
+};
+
+/** A loaded model with one context sequence; runs jobs one at a time. */
+export class LlamaGenerator {
+  private busy = false;
+  private disposed = false;
+
+  private constructor(
+    private readonly llama: Llama,
+    private readonly llamaModel: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly sequence: LlamaContextSequence,
+    /** The model and the context limit every job is held to. */
+    readonly model: LoadedModel,
+    readonly hardware: Hardware,
+  ) {}
+
+  /** Loads the model file; rejects with a message that names the file when it cannot. */
+  static async load(options: GeneratorOptions): Promise<LlamaGenerator> {
+    const file = await stat(options.modelPath).catch(() => null);
+    if (!file?.isFile()) throw new Error(`Model file not found: ${options.modelPath}`);
+    const llama = await getLlama({
+      gpu: options.gpu ? "auto" : false,
+      build: "never",
+      logLevel: LlamaLogLevel.warn,
+      logger: (level, message) => {
+        const mapped = llamaLogLevels[level];
+        const line = message.trim();
+        if (mapped && line) options.log?.(mapped, line);
+      },
+    });
+    let llamaModel: LlamaModel;
+    try {
+      llamaModel = await llama.loadModel({ modelPath: options.modelPath });
+    } catch (error) {
+      await llama.dispose().catch(() => undefined);
+      throw new Error(`Cannot load model file ${options.modelPath}: ${errorMessage(error)}`);
+    }
+    try {
+      const trainContextSize = llamaModel.trainContextSize;
+      const contextSize = Math.max(1, Math.min(options.contextSize, trainContextSize));
+      const context = await llamaModel.createContext({ contextSize, threads: options.threads, sequences: 1 });
+      const sequence = context.getSequence();
+      const name = llamaModel.fileInfo.metadata?.general?.name ?? basename(options.modelPath);
+      const hardware = await describeHardware(llama);
+      return new LlamaGenerator(llama, llamaModel, context, sequence, { name: String(name).slice(0, 300), contextSize, trainContextSize }, hardware);
+    } catch (error) {
+      await llamaModel.dispose().catch(() => undefined);
+      await llama.dispose().catch(() => undefined);
+      throw new Error(`Cannot start model ${options.modelPath}: ${errorMessage(error)}`);
+    }
+  }
+
+  /** True while a job runs. */
+  get isBusy(): boolean {
+    return this.busy;
+  }
+
+  /**
+   * Runs one job from a clean context. `onChunk` receives the text as it is produced with the
+   * number of tokens in each chunk; aborting `signal` ends the job with finishReason "cancelled".
+   * Rejects with {@link GenerationError}.
+   */
+  async generate(
+    request: GenerationRequest,
+    onChunk: (text: string, count: number) => void = () => {},
+    signal?: AbortSignal,
+  ): Promise<GenerationOutcome> {
+    if (this.disposed) throw new GenerationError("model_not_loaded", "The model is not loaded", true);
+    if (this.busy) throw new GenerationError("busy", "The worker is already running a job", true);
+    this.busy = true;
+    try {
+      return await this.run(request, onChunk, signal);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async run(request: GenerationRequest, onChunk: (text: string, count: number) => void, signal?: AbortSignal): Promise<GenerationOutcome> {
+    const { sampling } = request;
+    const prompt = this.promptTokens(request.input);
+    const bos = beginningToken(this.llamaModel);
+    const promptTokens = prompt.tokens.length + (bos === null ? 0 : 1);
+    const limit = this.model.contextSize;
+    if (promptTokens === 0) throw new GenerationError("invalid_request", "The prompt is empty", false);
+    if (promptTokens >= limit) {
+      throw new GenerationError(
+        "context_length_exceeded",
+        `This model's maximum context length is ${limit} tokens; the prompt has ${promptTokens} tokens`,
+        false,
+      );
+    }
+    if (signal?.aborted) return { finishReason: "cancelled", promptTokens, completionTokens: 0, text: "" };
+
+    await this.sequence.clearHistory();
+    const completion = new LlamaCompletion({ contextSequence: this.sequence });
+    let text = "";
+    let completionTokens = 0;
+    let pendingCount = 0;
+    const maxTokens = Math.min(sampling.maxTokens, limit - promptTokens);
+    try {
+      const result = await completion.generateCompletionWithMeta(prompt.tokens, {
+        onToken: (tokens) => {
+          pendingCount += tokens.length;
+        },
+        onTextChunk: (chunk) => {
+          const count = pendingCount;
+          pendingCount = 0;
+          completionTokens += count;
+          text += chunk;
+          if (count > 0 || chunk.length > 0) onChunk(chunk, Math.max(1, count));
+        },
+        signal,
+        stopOnAbortSignal: true,
+        maxTokens,
+        temperature: sampling.temperature,
+        topP: sampling.temperature === 0 ? undefined : sampling.topP,
+        topK: sampling.temperature === 0 ? undefined : SAMPLING_TOP_K,
+        seed: sampling.seed,
+        repeatPenalty: false,
+        customStopTriggers: [...sampling.stop, ...prompt.stopTriggers],
+        // Keep the whole prompt: its size was checked above against the context limit.
+        contextShiftSize: 1,
+        disableContextShift: true,
+      });
+      return { finishReason: finishReasonOf(result.metadata.stopReason), promptTokens, completionTokens, text };
+    } catch (error) {
+      if (error instanceof GenerationError) throw error;
+      if (signal?.aborted) return { finishReason: "cancelled", promptTokens, completionTokens, text };
+      throw new GenerationError("internal", `Generation failed: ${errorMessage(error)}`, true);
+    } finally {
+      completion.dispose({ disposeSequence: false });
+    }
+  }
+
+  /** The tokens evaluated for a job (without the beginning-of-sequence token the completion adds). */
+  private promptTokens(input: JobInput): { tokens: Token[]; stopTriggers: LlamaText[] } {
+    const model = this.llamaModel;
+    const bos = beginningToken(model);
+    if (input.kind === "completion") {
+      return { tokens: model.tokenize(input.prompt, false, bos === null ? undefined : "trimLeadingSpace"), stopTriggers: [] };
+    }
+    const wrapper = resolveChatWrapper(model);
+    const state = wrapper.generateContextState({ chatHistory: chatHistoryOf(input.messages) });
+    const tokens = state.contextText.tokenize(model.tokenizer);
+    if (bos !== null && tokens[0] === bos) tokens.shift();
+    return { tokens, stopTriggers: state.stopGenerationTriggers };
+  }
+
+  /** Frees the context, the model and the backend. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.context.dispose().catch(() => undefined);
+    await this.llamaModel.dispose().catch(() => undefined);
+    await this.llama.dispose().catch(() => undefined);
+  }
+}
+
+/** The token LlamaCompletion puts before the prompt, mirroring its own rule. */
+function beginningToken(model: LlamaModel): Token | null {
+  const vocabulary = model.vocabularyType;
+  if (vocabulary === LlamaVocabularyType.rwkv || vocabulary === LlamaVocabularyType.ugm) return null;
+  if (vocabulary === LlamaVocabularyType.wpm) return model.tokens.bos;
+  return model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
+}
+
+function chatHistoryOf(messages: readonly ChatMessage[]): ChatHistoryItem[] {
+  const history: ChatHistoryItem[] = messages.map((message): ChatHistoryItem => {
+    switch (message.role) {
+      case "system":
+      case "developer":
+        return { type: "system", text: message.content };
+      case "user":
+        return { type: "user", text: message.content };
+      case "assistant":
+        return { type: "model", response: [message.content] };
+    }
+  });
+  history.push({ type: "model", response: [] });
+  return history;
+}
+
+function finishReasonOf(stopReason: string): FinishReason {
+  if (stopReason === "abort") return "cancelled";
+  if (stopReason === "maxTokens") return "length";
+  return "stop";
+}
+
+async function describeHardware(llama: Llama): Promise<Hardware> {
+  const backend = llama.gpu === false ? "cpu" : llama.gpu;
+  const gpuNames = backend === "cpu" ? [] : await llama.getGpuDeviceNames().catch(() => []);
+  const vram = backend === "cpu" ? null : await llama.getVramState().catch(() => null);
+  return {
+    backend,
+    gpu: gpuNames.length > 0 ? gpuNames.join(", ").slice(0, 300) : null,
+    cpu: (os.cpus()[0]?.model ?? "unknown").trim().slice(0, 300),
+    memoryBytes: os.totalmem(),
+    vramBytes: vram && vram.total > 0 ? vram.total : null,
+  };
+}
+
+function basename(path: string): string {
+  return path.split(/[\\/]/).pop()?.replace(/\.gguf$/i, "") ?? path;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
