@@ -78,7 +78,8 @@ export const controlRequestSchema = z.discriminatedUnion("method", [
 export type ControlRequest = z.infer<typeof controlRequestSchema>;
 
 /** A frame from the agent to a UI: a reply to a request, or a pushed state snapshot. */
-export const controlServerFrameSchema = z.discriminatedUnion("type", [
+// A plain union: two variants share type "reply", which a discriminated union refuses.
+export const controlServerFrameSchema = z.union([
   z.object({ type: z.literal("reply"), id: z.number().int(), ok: z.literal(true), value: nodeStateSchema }),
   z.object({ type: z.literal("reply"), id: z.number().int(), ok: z.literal(false), error: z.string() }),
   z.object({ type: z.literal("state"), state: nodeStateSchema }),

@@ -51,6 +51,7 @@ export class NodeAgent implements ControlApi {
   private readonly link: CoordinatorLink;
   private engineInfo: EngineInfo | null = null;
   private running: RunningJob | null = null;
+  private runningDone: Promise<void> = Promise.resolve();
   private connectionReason = "Connecting to the coordinator…";
   private engineError: string | null = null;
   private stopping = false;
@@ -115,6 +116,7 @@ export class NodeAgent implements ControlApi {
   async stop(): Promise<void> {
     this.stopping = true;
     this.yieldRunningJob();
+    await this.runningDone;
     await this.link.close();
     await this.options.engine.stop();
   }
@@ -167,9 +169,11 @@ export class NodeAgent implements ControlApi {
           earnings: { ...this.state.earnings, balanceMicroUsd: message.balanceMicroUsd, todayMicroUsd: message.todayMicroUsd },
         });
         return;
-      case "job":
-        void this.runJob(message);
+      case "job": {
+        const run = this.runJob(message);
+        if (this.running?.jobId === message.jobId) this.runningDone = run;
         return;
+      }
       case "cancel":
         if (this.running?.jobId === message.jobId) {
           this.running.stopReason = "cancel";

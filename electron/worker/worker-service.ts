@@ -21,7 +21,11 @@ export interface WorkerServiceOptions {
 interface RunningJob {
   readonly jobId: string;
   readonly controller: AbortController;
+  finished?: Promise<void>;
 }
+
+/** How long shutdown waits for a cancelled job to wind down before freeing the model. */
+const SHUTDOWN_JOB_WAIT_MS = 1000;
 
 /** Serves the agent over one channel. */
 export class WorkerService {
@@ -108,6 +112,12 @@ export class WorkerService {
     }
     const job: RunningJob = { jobId, controller: new AbortController() };
     this.job = job;
+    job.finished = this.runJob(generator, message, job);
+    await job.finished;
+  }
+
+  private async runJob(generator: LlamaGenerator, message: Extract<AgentToWorkerMessage, { type: "generate" }>, job: RunningJob): Promise<void> {
+    const { jobId } = message;
     const batcher = new TokenBatcher((text, count) => this.send({ type: "tokens", jobId, text, count }), this.options.batchIntervalMs);
     try {
       const outcome = await generator.generate(message, (text, count) => batcher.push(text, count), job.controller.signal);
@@ -128,7 +138,11 @@ export class WorkerService {
   private async shutdown(code: number): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
-    this.job?.controller.abort();
+    const job = this.job;
+    if (job) {
+      job.controller.abort();
+      await Promise.race([job.finished, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_JOB_WAIT_MS))]);
+    }
     const generator = this.generator;
     this.generator = null;
     await generator?.dispose().catch(() => undefined);

@@ -1,0 +1,172 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { recoverTypedDataAddress } from "viem";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { NodeState } from "../../shared/control-api";
+import type { NodeStatus } from "../../shared/protocol";
+import { receiptTypedData } from "../../shared/typed-data";
+import type { InboundMessage, OutgoingNodeMessage } from "./coordinator-client";
+import { InferenceError, type EngineInfo, type InferenceEngine, type InferenceJob, type InferenceResult } from "./inference";
+import { FileKeyStore } from "./key-store";
+import { NodeAgent } from "./node-agent";
+import { openWallet, outputHash } from "./wallet";
+import { silentLogger } from "../../shared/logger";
+
+/** An engine that emits one word per tick until done or aborted. */
+class ScriptedEngine implements InferenceEngine {
+  words = ["Once", " upon", " a", " time"];
+  tickMs = 5;
+  failWith: InferenceError | null = null;
+  async start(): Promise<EngineInfo> {
+    return {
+      model: { id: "tiny", label: "Tiny", contextSize: 256, demo: true },
+      hardware: { backend: "cpu", gpu: null, cpu: "test cpu", memoryBytes: 1 << 30, vramBytes: null },
+    };
+  }
+  async generate(job: InferenceJob, onTokens: (text: string, count: number) => void, signal: AbortSignal): Promise<InferenceResult> {
+    if (this.failWith) throw this.failWith;
+    let text = "";
+    let n = 0;
+    for (const word of this.words.slice(0, job.sampling.maxTokens)) {
+      if (signal.aborted) return { finishReason: "cancelled", promptTokens: 3, completionTokens: n, text };
+      await new Promise((r) => setTimeout(r, this.tickMs));
+      text += word;
+      n++;
+      onTokens(word, 1);
+    }
+    return { finishReason: n === job.sampling.maxTokens ? "length" : "stop", promptTokens: 3, completionTokens: n, text };
+  }
+  async stop(): Promise<void> {}
+}
+
+function jobMessage(jobId: string, maxTokens = 4): InboundMessage {
+  return {
+    v: 1,
+    type: "job",
+    jobId,
+    model: "tiny",
+    input: { kind: "completion", prompt: "Tell me" },
+    sampling: { maxTokens, temperature: 0, topP: 1, stop: [] },
+  };
+}
+
+describe("node agent", () => {
+  let dir: string;
+  let sent: OutgoingNodeMessage[];
+  let deliver: (m: InboundMessage) => void;
+  let connection: (connected: boolean, reason: string) => void;
+  let status: () => NodeStatus;
+  let engine: ScriptedEngine;
+  let agent: NodeAgent;
+  const waitFor = async (predicate: () => boolean) => {
+    for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(predicate()).toBe(true);
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "offpeak-agent-"));
+    sent = [];
+    engine = new ScriptedEngine();
+    const wallet = await openWallet(new FileKeyStore(dir));
+    agent = new NodeAgent({
+      coordinatorUrl: "ws://127.0.0.1:1/v1/node",
+      engine,
+      wallet,
+      logger: silentLogger,
+      agentVersion: "test",
+      connect: (handlers) => {
+        deliver = handlers.onMessage;
+        connection = handlers.onConnection;
+        status = handlers.status;
+        return { connected: true, start() {}, send: (m) => (sent.push(m), true), close: async () => {} };
+      },
+    });
+    await agent.start("/models/tiny.gguf");
+    connection(true, "connected");
+    deliver({ v: 1, type: "welcome", address: wallet.address, balanceMicroUsd: 50, todayMicroUsd: 7 });
+  });
+  afterEach(async () => {
+    await agent.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("serves a job: streams tokens, then a receipt signed by its wallet for exactly what it sent", async () => {
+    const states: NodeState[] = [];
+    agent.onState((s) => states.push(s));
+    deliver(jobMessage("j1"));
+    await waitFor(() => sent.some((m) => m.type === "done"));
+    const tokens = sent.filter((m) => m.type === "tokens");
+    expect(tokens.map((m) => (m.type === "tokens" ? m.text : "")).join("")).toBe("Once upon a time");
+    const done = sent.find((m) => m.type === "done");
+    if (done?.type !== "done") throw new Error("no done");
+    expect(done.receipt).toMatchObject({ jobId: "j1", model: "tiny", promptTokens: 3, completionTokens: 4, outputHash: outputHash("Once upon a time") });
+    const { signature, ...body } = done.receipt;
+    expect(await recoverTypedDataAddress({ ...receiptTypedData(body), signature: signature as `0x${string}` })).toBe(agent.address);
+    expect(states.some((s) => s.activity === "earning")).toBe(true);
+    const state = (await agent.getState()).ok ? states.at(-1) : undefined;
+    expect(state?.activity).toBe("ready");
+    expect(state?.lastJob?.completionTokens).toBe(4);
+  });
+
+  it("shows the balance from the coordinator and raises it on each credit", async () => {
+    let state = await agent.getState();
+    expect(state.ok && state.value.earnings).toMatchObject({ balanceMicroUsd: 50, todayMicroUsd: 7 });
+    deliver({ v: 1, type: "credit", jobId: "j1", amountMicroUsd: 3, balanceMicroUsd: 53, todayMicroUsd: 10 });
+    state = await agent.getState();
+    expect(state.ok && state.value.earnings).toEqual({ balanceMicroUsd: 53, todayMicroUsd: 10, jobsServed: 1 });
+  });
+
+  it("turning Share off hands the running job back and refuses new ones", async () => {
+    engine.words = Array.from({ length: 200 }, (_, i) => ` w${i}`);
+    deliver(jobMessage("long", 200));
+    await waitFor(() => sent.some((m) => m.type === "tokens"));
+    await agent.setSharing(false);
+    await waitFor(() => sent.some((m) => m.type === "failed"));
+    const failed = sent.find((m) => m.type === "failed");
+    expect(failed).toMatchObject({ jobId: "long", code: "node_yield", retryable: true });
+    expect(sent.some((m) => m.type === "done")).toBe(false);
+    expect(sent.some((m) => m.type === "status" && !m.status.sharing)).toBe(true);
+    expect(status().sharing).toBe(false);
+    deliver(jobMessage("next"));
+    await waitFor(() => sent.some((m) => m.type === "failed" && m.jobId === "next"));
+    const state = await agent.getState();
+    expect(state.ok && state.value.activity).toBe("off");
+    expect(state.ok && state.value.reason).toMatch(/Off/);
+  });
+
+  it("a consumer's cancel ends the job with a receipt for the tokens produced", async () => {
+    engine.words = Array.from({ length: 200 }, (_, i) => ` w${i}`);
+    deliver(jobMessage("c1", 200));
+    await waitFor(() => sent.filter((m) => m.type === "tokens").length >= 2);
+    deliver({ v: 1, type: "cancel", jobId: "c1", reason: "consumer went away" });
+    await waitFor(() => sent.some((m) => m.type === "done"));
+    const done = sent.find((m) => m.type === "done");
+    const streamed = sent.filter((m) => m.type === "tokens").length;
+    expect(done).toMatchObject({ finishReason: "cancelled", receipt: { completionTokens: streamed } });
+  });
+
+  it("refuses a second job while busy and a model it does not hold", async () => {
+    engine.words = Array.from({ length: 50 }, (_, i) => ` w${i}`);
+    deliver(jobMessage("a", 50));
+    deliver(jobMessage("b"));
+    deliver({ ...jobMessage("c"), model: "other" } as InboundMessage);
+    await waitFor(() => sent.filter((m) => m.type === "failed").length === 2);
+    expect(sent.find((m) => m.type === "failed" && m.jobId === "b")).toMatchObject({ code: "busy", retryable: true });
+    expect(sent.find((m) => m.type === "failed" && m.jobId === "c")).toMatchObject({ code: "model_not_loaded" });
+  });
+
+  it("passes the worker's failure on with its code", async () => {
+    engine.failWith = new InferenceError("context_length_exceeded", "prompt too long", false);
+    deliver(jobMessage("x"));
+    await waitFor(() => sent.some((m) => m.type === "failed"));
+    expect(sent.find((m) => m.type === "failed")).toMatchObject({ code: "context_length_exceeded", retryable: false });
+  });
+
+  it("shows the connection state in the reason", async () => {
+    connection(false, "connection closed (1006)");
+    const state = await agent.getState();
+    expect(state.ok && state.value).toMatchObject({ activity: "connecting", coordinator: { connected: false } });
+    expect(state.ok && state.value.reason).toMatch(/1006/);
+  });
+});

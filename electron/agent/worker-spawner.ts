@@ -1,0 +1,136 @@
+/**
+ * Starts inference worker processes. The agent depends on {@link WorkerSpawner} only; this file
+ * has the Node implementation (child_process with an IPC channel). The desktop app supplies an
+ * Electron utility-process spawner with the same interface.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "../../shared/logger";
+import { silentLogger } from "../../shared/logger";
+import type { AgentToWorkerMessage } from "../../shared/worker-protocol";
+
+/** A running worker process. Incoming messages are unparsed: the receiver validates them. */
+export interface WorkerHandle {
+  readonly pid: number | undefined;
+  /** Sends a message; silently dropped once the process has gone. */
+  send(message: AgentToWorkerMessage): void;
+  onMessage(callback: (message: unknown) => void): void;
+  /** Called once when the process has ended (or could not be started: code and signal null). */
+  onExit(callback: (code: number | null, signal: string | null) => void): void;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Starts one worker process per call. */
+export interface WorkerSpawner {
+  spawn(): WorkerHandle;
+}
+
+/** Options of {@link NodeWorkerSpawner}. */
+export interface NodeWorkerSpawnerOptions {
+  /** Receives the worker's stderr/stdout lines, tagged with its pid. */
+  readonly logger?: Logger;
+  /** A private home directory for the worker (its HOME); none is passed when absent. */
+  readonly home?: string;
+  /** The worker entry file; defaults to electron/worker/worker-main.ts beside this file. */
+  readonly entry?: string;
+  /** Node options placed before the entry; defaults to `--import tsx` (running from source). */
+  readonly execArgv?: readonly string[];
+  /** Working directory of the worker; defaults to the project root (where `tsx` resolves). */
+  readonly cwd?: string;
+  /** Rewrites the command, e.g. to run it inside an OS sandbox: `bwrap … node …`. */
+  readonly wrap?: (command: string, args: readonly string[]) => [string, string[]];
+  /** Environment the worker variables are taken from; defaults to `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const DEFAULT_ENTRY = fileURLToPath(new URL("../worker/worker-main.ts", import.meta.url));
+
+/** The only variables a worker sees: no tokens, keys or proxies reach it. */
+export function workerEnvironment(source: NodeJS.ProcessEnv, home?: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  if (source.PATH !== undefined) env.PATH = source.PATH;
+  if (home !== undefined) env.HOME = home;
+  if (source.LANG !== undefined) env.LANG = source.LANG;
+  if (source.NODE_LLAMA_CPP_GPU !== undefined) env.NODE_LLAMA_CPP_GPU = source.NODE_LLAMA_CPP_GPU;
+  return env;
+}
+
+/** Spawns workers as Node child processes with an IPC channel and a scrubbed environment. */
+export class NodeWorkerSpawner implements WorkerSpawner {
+  constructor(private readonly options: NodeWorkerSpawnerOptions = {}) {}
+
+  /** Starts a worker process. */
+  spawn(): WorkerHandle {
+    const { options } = this;
+    const args = [...(options.execArgv ?? ["--import", "tsx"]), options.entry ?? DEFAULT_ENTRY];
+    const [command, finalArgs] = options.wrap ? options.wrap(process.execPath, args) : [process.execPath, args];
+    const child = spawn(command, finalArgs, {
+      cwd: options.cwd ?? PROJECT_ROOT,
+      env: workerEnvironment(options.env ?? process.env, options.home),
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      serialization: "json",
+      windowsHide: true,
+    });
+    return new ChildWorkerHandle(child, options.logger ?? silentLogger);
+  }
+}
+
+class ChildWorkerHandle implements WorkerHandle {
+  private readonly exitCallbacks: ((code: number | null, signal: string | null) => void)[] = [];
+  private exited: { code: number | null; signal: string | null } | null = null;
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly logger: Logger,
+  ) {
+    const pid = child.pid;
+    for (const [stream, level] of [
+      [child.stderr, "warn"],
+      [child.stdout, "info"],
+    ] as const) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on("line", (line) => {
+        if (line.trim()) logger[level](`worker ${pid ?? "?"}: ${line}`, { pid });
+      });
+    }
+    child.on("error", (error) => {
+      logger.error(`worker ${pid ?? "?"}: ${error.message}`, { pid });
+      // A process that could not be started never emits "exit".
+      if (child.pid === undefined) this.finish(null, null);
+    });
+    child.on("exit", (code, signal) => this.finish(code, signal));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  send(message: AgentToWorkerMessage): void {
+    if (this.exited || !this.child.connected) return;
+    this.child.send(message, (error) => {
+      if (error) this.logger.warn(`worker ${this.child.pid ?? "?"}: message not delivered: ${error.message}`, { pid: this.child.pid });
+    });
+  }
+
+  onMessage(callback: (message: unknown) => void): void {
+    this.child.on("message", (message: unknown) => callback(message));
+  }
+
+  onExit(callback: (code: number | null, signal: string | null) => void): void {
+    if (this.exited) callback(this.exited.code, this.exited.signal);
+    else this.exitCallbacks.push(callback);
+  }
+
+  kill(signal: NodeJS.Signals = "SIGTERM"): void {
+    if (this.exited) return;
+    this.child.kill(signal);
+  }
+
+  private finish(code: number | null, signal: string | null): void {
+    if (this.exited) return;
+    this.exited = { code, signal };
+    for (const callback of this.exitCallbacks.splice(0)) callback(code, signal);
+  }
+}
