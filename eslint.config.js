@@ -1,46 +1,55 @@
 // Lint: TypeScript rules plus the process boundaries of DESIGN.md, as one import rule per layer.
 import tseslint from "typescript-eslint";
 
-const nodeBuiltins = ["node:*", "fs", "path", "os", "child_process", "http", "https", "net", "crypto", "url", "util", "worker_threads", "stream"];
-const pattern = (group, message) => ({ group, message });
+const NODE_BUILTINS = ["fs", "fs/promises", "path", "os", "child_process", "http", "https", "net", "crypto", "url", "util", "worker_threads", "stream"];
+const SERVER_PACKAGES = ["ws", "pg", "@electric-sql/pglite", "node-llama-cpp"];
 
-/** Imports each layer may not make. */
+/** Imports each layer may not make: exact module names, and path globs for the project's folders. */
 const boundaries = [
   {
     files: ["shared/**/*.ts"],
-    patterns: [
-      pattern(nodeBuiltins, "shared/ is runtime-neutral: no Node built-ins."),
-      pattern(["electron", "react", "react-dom", "ws", "pg", "@electric-sql/*", "node-llama-cpp"], "shared/ imports nothing runtime-specific."),
-      pattern(["**/electron/**", "**/coordinator/**", "**/renderer/**"], "shared/ imports only shared/."),
-    ],
+    modules: [...NODE_BUILTINS, ...SERVER_PACKAGES, "electron", "react", "react-dom"],
+    modulesMessage: "shared/ is runtime-neutral: it imports no Node built-in or runtime-specific package.",
+    builtinsBanned: true,
+    folders: ["**/electron/**", "**/coordinator/**", "**/renderer/**"],
+    foldersMessage: "shared/ imports only shared/.",
   },
   {
     files: ["renderer/**/*.ts", "renderer/**/*.tsx"],
-    patterns: [
-      pattern(nodeBuiltins, "renderer/ runs in a browser: no Node built-ins."),
-      pattern(["electron", "ws", "pg", "@electric-sql/*", "node-llama-cpp"], "renderer/ talks to the agent through ControlApi only."),
-      pattern(["**/electron/**", "**/coordinator/**"], "renderer/ imports only shared/ and itself."),
-    ],
+    modules: [...NODE_BUILTINS, ...SERVER_PACKAGES, "electron"],
+    modulesMessage: "renderer/ runs in a browser and talks to the agent through ControlApi only.",
+    builtinsBanned: true,
+    folders: ["**/electron/**", "**/coordinator/**"],
+    foldersMessage: "renderer/ imports only shared/ and itself.",
   },
   {
     files: ["coordinator/**/*.ts"],
-    patterns: [
-      pattern(["electron", "react", "react-dom", "node-llama-cpp"], "coordinator/ is a network service."),
-      pattern(["**/electron/**", "**/renderer/**"], "coordinator/ imports only shared/ and itself."),
-    ],
+    modules: ["electron", "react", "react-dom", "node-llama-cpp"],
+    modulesMessage: "coordinator/ is a network service.",
+    folders: ["**/electron/**", "**/renderer/**"],
+    foldersMessage: "coordinator/ imports only shared/ and itself.",
   },
   {
     files: ["electron/agent/**/*.ts", "electron/worker/**/*.ts", "electron/cli/**/*.ts"],
-    patterns: [
-      pattern(["electron"], "Only electron/main and electron/preload import electron."),
-      pattern(["**/renderer/**", "**/electron/main/**", "**/electron/preload/**"], "The agent, worker and CLI do not import the UI or the Electron shell."),
-    ],
+    modules: ["electron"],
+    modulesMessage: "Only electron/main and electron/preload import electron.",
+    folders: ["**/renderer/**", "**/electron/main/**", "**/electron/preload/**", "../main/**", "../preload/**"],
+    foldersMessage: "The agent, worker and CLI do not import the UI or the Electron shell.",
   },
   {
     files: ["electron/preload/**/*.ts"],
-    patterns: [pattern(["**/electron/agent/**", "**/electron/worker/**", "**/coordinator/**", "node-llama-cpp"], "The preload bridges ControlApi; it holds no agent code.")],
+    modules: ["node-llama-cpp"],
+    modulesMessage: "The preload bridges ControlApi; it holds no agent code.",
+    folders: ["**/electron/agent/**", "**/electron/worker/**", "**/coordinator/**", "../agent/**", "../worker/**"],
+    foldersMessage: "The preload bridges ControlApi; it holds no agent code.",
   },
 ];
+
+function restriction({ modules, modulesMessage, builtinsBanned, folders, foldersMessage }) {
+  const patterns = [{ group: folders, message: foldersMessage }];
+  if (builtinsBanned) patterns.push({ group: ["node:*"], message: modulesMessage });
+  return ["error", { paths: modules.map((name) => ({ name, message: modulesMessage })), patterns }];
+}
 
 export default tseslint.config(
   { ignores: ["node_modules/**", "dist/**", "test-results/**", "playwright-report/**", "bin/**"] },
@@ -52,9 +61,9 @@ export default tseslint.config(
       "no-restricted-exports": ["error", { restrictDefaultExports: { direct: true, named: true, defaultFrom: true, namedFrom: true, namespaceFrom: true } }],
     },
   },
-  ...boundaries.map(({ files, patterns }) => ({ files, rules: { "no-restricted-imports": ["error", { patterns }] } })),
+  ...boundaries.map((b) => ({ files: b.files, rules: { "no-restricted-imports": restriction(b) } })),
   {
-    files: ["**/*.config.ts", "**/*.config.js", "eslint.config.js", "**/vite.config.ts"],
+    files: ["**/*.config.ts", "**/*.config.js", "eslint.config.js"],
     rules: { "no-restricted-exports": "off" },
   },
 );

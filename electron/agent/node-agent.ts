@@ -121,6 +121,14 @@ export class NodeAgent implements ControlApi {
     await this.options.engine.stop();
   }
 
+  /** Shows a problem of the inference worker in the state (null when it is fine again). */
+  setEngineProblem(problem: string | null): void {
+    if (!this.engineInfo || problem === this.engineError) return;
+    this.engineError = problem;
+    this.update({});
+    this.link.send({ type: "status", status: this.nodeStatus() });
+  }
+
   async getState(): Promise<Result<NodeState>> {
     return { ok: true, value: this.state };
   }
@@ -144,7 +152,7 @@ export class NodeAgent implements ControlApi {
   private nodeStatus(): NodeStatus {
     const info = this.engineInfo;
     return {
-      sharing: this.state.sharing && info !== null && !this.stopping,
+      sharing: this.state.sharing && info !== null && !this.stopping && this.engineError === null,
       reason: this.state.reason,
       models: info ? [info.model] : [],
       capacity: info ? 1 : 0,

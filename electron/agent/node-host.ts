@@ -2,6 +2,7 @@
  * Puts a node together: data folder, wallet, model, worker, agent and the local control server
  * that serves the dashboard. Used by `offpeak node`, `offpeak up` and the desktop app.
  */
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../../shared/logger";
 import { writeControlFile, removeControlFile } from "./control-file";
@@ -11,7 +12,7 @@ import { FileKeyStore, type KeyStore } from "./key-store";
 import { locateModel } from "./models/model-locator";
 import { NodeAgent } from "./node-agent";
 import { openWallet } from "./wallet";
-import { WorkerSupervisor } from "./worker-supervisor";
+import { WorkerSupervisor, type WorkerState } from "./worker-supervisor";
 import { NodeWorkerSpawner, type WorkerSpawner } from "./worker-spawner";
 
 export const AGENT_VERSION = "offpeak-node/0.1.0";
@@ -36,12 +37,28 @@ export interface NodeHost {
   readonly agent: NodeAgent;
   readonly paths: DataPaths;
   readonly dashboardUrl: string;
+  /** The inference worker's process id while it runs. */
+  workerPid(): number | undefined;
   stop(): Promise<void>;
 }
 
 /** Default inference threads: leave one core to the owner, at least one for the model. */
 export function defaultThreads(cores: number): number {
   return Math.max(1, cores - 1);
+}
+
+/** What the owner should read about the worker, or null when it is fine. */
+export function engineProblem(state: WorkerState): string | null {
+  switch (state.kind) {
+    case "restarting":
+      return `the inference worker stopped (${state.reason}); restarting in ${Math.ceil(state.delayMs / 1000)} s`;
+    case "crashed":
+      return `the inference worker stopped (${state.reason})`;
+    case "failed":
+      return `the inference worker was stopped for good: ${state.reason}`;
+    default:
+      return null;
+  }
 }
 
 /** Starts a node that joins the coordinator at `coordinatorUrl`. */
@@ -51,7 +68,7 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
   const wallet = await openWallet(options.keyStore ?? new FileKeyStore(paths.root));
   const model = await locateModel({ modelPath: options.modelPath, modelsDir: paths.models, demoDir: paths.demo });
   logger.info("model chosen", { model: model.id, demo: model.demo });
-  const { availableParallelism } = await import("node:os");
+  let agent: NodeAgent | null = null;
   const engine = new WorkerSupervisor({
     spawner: options.spawner ?? new NodeWorkerSpawner({ logger, home: paths.workerHome }),
     modelPath: model.path,
@@ -62,8 +79,9 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     threads: options.threads ?? defaultThreads(availableParallelism()),
     gpu: process.env.NODE_LLAMA_CPP_GPU !== "false",
     logger,
+    onStateChange: (state) => agent?.setEngineProblem(engineProblem(state)),
   });
-  const agent = new NodeAgent({
+  agent = new NodeAgent({
     coordinatorUrl: options.coordinatorUrl,
     engine,
     wallet,
@@ -90,6 +108,7 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     agent,
     paths,
     dashboardUrl: control.url,
+    workerPid: () => engine.workerPid,
     async stop() {
       await removeControlFile(paths.controlFile);
       await control.close();

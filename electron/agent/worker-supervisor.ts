@@ -62,7 +62,8 @@ interface ActiveJob {
   readonly onTokens: (text: string, count: number) => void;
   readonly resolve: (result: InferenceResult) => void;
   readonly reject: (error: InferenceError) => void;
-  stallTimer: unknown;
+  /** Restarts the hang timer (called on every batch of output). */
+  readonly touch: () => void;
 }
 
 interface Startup {
@@ -180,9 +181,10 @@ export class WorkerSupervisor implements InferenceEngine {
   private runJob(session: Session, job: InferenceJob, onTokens: (text: string, count: number) => void, signal: AbortSignal): Promise<InferenceResult> {
     const stallMs = this.options.stallTimeoutMs ?? 60_000;
     return new Promise<InferenceResult>((resolve, reject) => {
+      let stallTimer: unknown = null;
       const onAbort = () => session.handle.send(agentToWorkerMessage({ type: "cancel", jobId: job.jobId }));
       const finish = () => {
-        this.timers.clearTimeout(active.stallTimer);
+        this.timers.clearTimeout(stallTimer);
         signal.removeEventListener("abort", onAbort);
         if (session.job === active) session.job = null;
       };
@@ -197,19 +199,17 @@ export class WorkerSupervisor implements InferenceEngine {
           finish();
           reject(error);
         },
-        stallTimer: null,
-      };
-      const armStall = () => {
-        this.timers.clearTimeout(active.stallTimer);
-        active.stallTimer = this.timers.setTimeout(() => {
-          session.hungReason = `no output for ${Math.round(stallMs / 1000)} s`;
-          this.logger.warn("inference worker stopped responding; killing it", { pid: session.handle.pid, stallMs });
-          session.handle.kill("SIGKILL");
-        }, stallMs);
+        touch: () => {
+          this.timers.clearTimeout(stallTimer);
+          stallTimer = this.timers.setTimeout(() => {
+            session.hungReason = `no output for ${Math.round(stallMs / 1000)} s`;
+            this.logger.warn("inference worker stopped responding; killing it", { pid: session.handle.pid, stallMs });
+            session.handle.kill("SIGKILL");
+          }, stallMs);
+        },
       };
       session.job = active;
-      (active as { arm?: () => void }).arm = armStall;
-      armStall();
+      active.touch();
       signal.addEventListener("abort", onAbort, { once: true });
       session.handle.send(agentToWorkerMessage({ type: "generate", jobId: job.jobId, input: job.input, sampling: job.sampling }));
     });
@@ -313,7 +313,7 @@ export class WorkerSupervisor implements InferenceEngine {
     }
     switch (message.type) {
       case "tokens":
-        (job as { arm?: () => void }).arm?.();
+        job.touch();
         job.onTokens(message.text, message.count);
         return;
       case "done":

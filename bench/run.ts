@@ -1,0 +1,9 @@
+/**
+ * `npm run bench`: every benchmark, each printing its figures as ratios against a baseline
+ * measured in the same run. `BENCH_ROUNDS` sets the number of alternating rounds (default 7).
+ */
+import { benchWholePath } from "./whole-path";
+
+process.env.NODE_LLAMA_CPP_GPU ??= "false";
+const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+await benchWholePath(rounds);

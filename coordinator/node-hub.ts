@@ -1,0 +1,306 @@
+/**
+ * The nodes' side of the coordinator: one WebSocket per node, the login challenge, status
+ * updates, heartbeats, and routing of job messages (tokens, done, failed) to the job they
+ * belong to. Bad frames are answered with `error` and never throw.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import type { WebSocket, WebSocketServer, RawData } from "ws";
+import { verifyTypedData } from "viem";
+import {
+  encodeCoordinatorMessage,
+  parseNodeMessage,
+  type AdvertisedModel,
+  type CoordinatorMessage,
+  type FinishReason,
+  type JobFailureCode,
+  type NodeMessage,
+  type NodeStatus,
+  type Receipt,
+} from "../shared/protocol";
+import { loginTypedData } from "../shared/typed-data";
+import type { Logger } from "../shared/logger";
+import type { NodeCandidate } from "./node-scorer";
+
+/** Close code for a refused login (bad signature, wrong nonce). */
+export const CLOSE_LOGIN_REFUSED = 4001;
+/** Close code for a node that was replaced by a newer connection with the same address. */
+export const CLOSE_REPLACED = 4002;
+/** Close code for a node that kept sending frames we cannot read. */
+export const CLOSE_TOO_MANY_BAD_FRAMES = 4003;
+/** Bad frames a node may send before it is disconnected. */
+export const MAX_BAD_FRAMES = 20;
+
+/** What a job hears from the node running it. */
+export interface NodeJobListener {
+  onTokens(text: string, count: number): void;
+  onDone(finishReason: FinishReason, receipt: Receipt): void;
+  onFailed(code: JobFailureCode, message: string, retryable: boolean): void;
+  /** The node's socket closed while the job was assigned to it. */
+  onDisconnect(): void;
+}
+
+type WithoutV<T> = T extends unknown ? Omit<T, "v"> : never;
+
+/** What the hub needs from the rest of the coordinator. */
+export interface NodeHubDeps {
+  readonly coordinatorId: string;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+  /** Balance and today's earnings of a node, for the welcome. */
+  nodeEarnings(address: string): Promise<{ balanceMicroUsd: number; todayMicroUsd: number }>;
+  /** Called with a logged-in node's models (to remember them as known). */
+  onModels(models: readonly AdvertisedModel[]): Promise<void>;
+  readonly heartbeatMs: number;
+}
+
+class NodeConnection {
+  readonly id = randomUUID();
+  address: string | null = null;
+  nonce: string | null = randomBytes(32).toString("hex");
+  status: NodeStatus | null = null;
+  readonly jobs = new Map<string, NodeJobListener>();
+  lastIdleAtMs: number;
+  badFrames = 0;
+  alive = true;
+  queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly socket: WebSocket,
+    now: number,
+  ) {
+    this.lastIdleAtMs = now;
+  }
+
+  send(message: WithoutV<CoordinatorMessage>): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(encodeCoordinatorMessage(message));
+  }
+}
+
+/** The set of connected nodes and the router for their messages. */
+export class NodeHub {
+  private readonly connections = new Map<string, NodeConnection>();
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    wss: WebSocketServer,
+    private readonly deps: NodeHubDeps,
+  ) {
+    wss.on("connection", (socket) => this.accept(socket));
+    this.heartbeat = setInterval(() => this.beat(), deps.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Routing snapshots of the logged-in nodes. */
+  candidates(): NodeCandidate[] {
+    const out: NodeCandidate[] = [];
+    for (const c of this.connections.values()) {
+      if (!c.address || !c.status) continue;
+      out.push({
+        id: c.id,
+        sharing: c.status.sharing,
+        models: c.status.models.map((m) => m.id),
+        capacity: c.status.capacity,
+        inFlight: c.jobs.size,
+        lastIdleAtMs: c.lastIdleAtMs,
+      });
+    }
+    return out;
+  }
+
+  /** Models served right now by at least one logged-in, sharing node. */
+  servedModels(): string[] {
+    const ids = new Set<string>();
+    for (const c of this.connections.values()) {
+      if (c.address && c.status?.sharing) for (const m of c.status.models) ids.add(m.id);
+    }
+    return [...ids].sort();
+  }
+
+  /** The wallet address of a connected node. */
+  addressOf(nodeId: string): string | undefined {
+    return this.connections.get(nodeId)?.address ?? undefined;
+  }
+
+  /** Sends `job` to the node and routes its answers to `listener`; false when the node is gone. */
+  assign(nodeId: string, job: Extract<WithoutV<CoordinatorMessage>, { type: "job" }>, listener: NodeJobListener): boolean {
+    const c = this.connections.get(nodeId);
+    if (!c || !c.address || c.socket.readyState !== c.socket.OPEN) return false;
+    c.jobs.set(job.jobId, listener);
+    c.send(job);
+    return true;
+  }
+
+  /** Stops routing a job's messages (it ended, or we gave up on it on this node). */
+  release(nodeId: string, jobId: string): void {
+    const c = this.connections.get(nodeId);
+    if (!c || !c.jobs.delete(jobId)) return;
+    if (c.jobs.size === 0) c.lastIdleAtMs = this.deps.clock().getTime();
+  }
+
+  /** Sends a message to a node if it is still connected. */
+  send(nodeId: string, message: WithoutV<CoordinatorMessage>): void {
+    this.connections.get(nodeId)?.send(message);
+  }
+
+  /** Closes every node connection and stops the heartbeat. */
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const c of this.connections.values()) c.socket.terminate();
+  }
+
+  private accept(socket: WebSocket): void {
+    const c = new NodeConnection(socket, this.deps.clock().getTime());
+    this.connections.set(c.id, c);
+    socket.on("pong", () => {
+      c.alive = true;
+    });
+    socket.on("message", (data, isBinary) => {
+      const raw = isBinary ? rawToBytes(data) : rawToBytes(data).toString("utf8");
+      c.queue = c.queue
+        .then(() => this.handle(c, raw))
+        .catch((err: unknown) => this.deps.logger.error("node message handling failed", { node: c.id, error: String(err) }));
+    });
+    socket.on("error", (err) => this.deps.logger.warn("node socket error", { node: c.id, error: err.message }));
+    socket.on("close", (code) => this.dropped(c, code));
+    c.send({ type: "challenge", nonce: c.nonce as string, coordinatorId: this.deps.coordinatorId });
+  }
+
+  private dropped(c: NodeConnection, code: number): void {
+    if (this.connections.get(c.id) !== c) return;
+    this.connections.delete(c.id);
+    this.deps.logger.info("node disconnected", { node: c.id, address: c.address, code, jobs: c.jobs.size });
+    const listeners = [...c.jobs.values()];
+    c.jobs.clear();
+    for (const l of listeners) l.onDisconnect();
+  }
+
+  private beat(): void {
+    for (const c of this.connections.values()) {
+      if (!c.alive) {
+        this.deps.logger.warn("node missed a heartbeat; dropping it", { node: c.id, address: c.address });
+        c.socket.terminate();
+        continue;
+      }
+      c.alive = false;
+      try {
+        c.socket.ping();
+      } catch {
+        c.socket.terminate();
+      }
+    }
+  }
+
+  private refuse(c: NodeConnection, code: string, message: string, ref?: string): void {
+    c.badFrames++;
+    c.send({ type: "error", code, message, ...(ref ? { ref } : {}) });
+    if (c.badFrames >= MAX_BAD_FRAMES) {
+      this.deps.logger.warn("node sent too many bad frames; closing", { node: c.id, address: c.address });
+      c.socket.close(CLOSE_TOO_MANY_BAD_FRAMES, "too many bad frames");
+    }
+  }
+
+  private async handle(c: NodeConnection, raw: string | Uint8Array): Promise<void> {
+    if (this.connections.get(c.id) !== c) return;
+    const parsed = parseNodeMessage(raw);
+    if (!parsed.ok) {
+      this.refuse(c, "bad_message", parsed.error);
+      return;
+    }
+    const msg = parsed.value;
+    if (msg.type === "login") return this.login(c, msg);
+    if (!c.address) {
+      this.refuse(c, "not_logged_in", "log in first (answer the challenge)");
+      return;
+    }
+    switch (msg.type) {
+      case "status":
+        return this.applyStatus(c, msg.status);
+      case "tokens":
+        c.jobs.get(msg.jobId)?.onTokens(msg.text, msg.count);
+        return;
+      case "done": {
+        // A done for a job that already ended (or was never ours) is ignored: never credited twice.
+        const l = c.jobs.get(msg.jobId);
+        if (!l) {
+          this.deps.logger.info("ignored done for a job not running on this node", { node: c.id, jobId: msg.jobId });
+          return;
+        }
+        this.release(c.id, msg.jobId);
+        l.onDone(msg.finishReason, msg.receipt);
+        return;
+      }
+      case "failed": {
+        const l = c.jobs.get(msg.jobId);
+        if (!l) return;
+        this.release(c.id, msg.jobId);
+        l.onFailed(msg.code, msg.message, msg.retryable);
+        return;
+      }
+      case "error":
+        this.deps.logger.warn("node reported an error", { node: c.id, address: c.address, code: msg.code, message: msg.message });
+        return;
+    }
+  }
+
+  private async login(c: NodeConnection, msg: Extract<NodeMessage, { type: "login" }>): Promise<void> {
+    if (c.address) {
+      this.refuse(c, "bad_message", "already logged in");
+      return;
+    }
+    const nonce = c.nonce;
+    c.nonce = null; // one attempt per challenge
+    let valid = false;
+    if (nonce !== null && msg.nonce === nonce) {
+      try {
+        valid = await verifyTypedData({
+          address: msg.address as `0x${string}`,
+          ...loginTypedData(nonce, this.deps.coordinatorId),
+          signature: msg.signature as `0x${string}`,
+        });
+      } catch {
+        valid = false;
+      }
+    }
+    if (!valid) {
+      this.deps.logger.warn("node login refused", { node: c.id, address: msg.address });
+      c.send({ type: "error", code: "login_refused", message: "login refused: the signature does not match the address and this challenge" });
+      c.socket.close(CLOSE_LOGIN_REFUSED, "login refused");
+      return;
+    }
+    const address = msg.address.toLowerCase();
+    for (const other of this.connections.values()) {
+      if (other !== c && other.address === address) {
+        this.deps.logger.info("node reconnected; closing its older connection", { address });
+        other.socket.close(CLOSE_REPLACED, "replaced by a newer connection");
+      }
+    }
+    c.address = address;
+    const earnings = await this.deps.nodeEarnings(address);
+    c.send({ type: "welcome", address: msg.address, balanceMicroUsd: earnings.balanceMicroUsd, todayMicroUsd: earnings.todayMicroUsd });
+    this.deps.logger.info("node logged in", { node: c.id, address, agent: msg.agent });
+    await this.applyStatus(c, msg.status);
+  }
+
+  private async applyStatus(c: NodeConnection, status: NodeStatus): Promise<void> {
+    // Models are remembered before the node becomes routable, so a request never sees a served
+    // model that is not yet "known".
+    try {
+      await this.deps.onModels(status.models);
+    } catch (err) {
+      this.deps.logger.error("could not record a node's models", { node: c.id, error: String(err) });
+    }
+    c.status = status;
+    this.deps.logger.info("node status", {
+      node: c.id,
+      sharing: status.sharing,
+      capacity: status.capacity,
+      models: status.models.map((m) => m.id),
+    });
+  }
+}
+
+function rawToBytes(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

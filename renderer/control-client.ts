@@ -1,0 +1,199 @@
+/**
+ * The dashboard's {@link ControlApi} over the agent's control WebSocket: sends the session token
+ * first, checks every frame against the contract, puts a timeout on every call and reconnects
+ * with backoff when the connection drops.
+ */
+import {
+  controlServerFrameSchema,
+  type ControlApi,
+  type ControlRequest,
+  type NodeState,
+  type Result,
+} from "../shared/control-api";
+
+/** Where the connection to the node stands. */
+export type ConnectionStatus = "connecting" | "open" | "reconnecting" | "unauthorized" | "closed";
+
+/** The part of a WebSocket the client uses; the browser's and the `ws` package's both fit. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: "open", listener: () => void): void;
+  addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: "close", listener: (event: { code: number }) => void): void;
+  addEventListener(type: "error", listener: () => void): void;
+}
+
+export interface ControlClientOptions {
+  /** ws://host:port/control */
+  readonly url: string;
+  readonly token: string;
+  readonly createSocket?: (url: string) => SocketLike;
+  /** How long a call may wait for its answer (ms), connecting included. */
+  readonly callTimeoutMs?: number;
+  /** First and longest wait between reconnection attempts (ms). */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+}
+
+/** A {@link ControlApi} that also reports its connection. */
+export interface ControlClient extends ControlApi {
+  readonly connection: ConnectionStatus;
+  onConnection(listener: (status: ConnectionStatus) => void): () => void;
+  /** Closes the connection for good; pending calls fail. */
+  close(): void;
+}
+
+/** WebSocket close code the server uses for a wrong token. */
+const CLOSE_UNAUTHORIZED = 4401;
+const OPEN = 1;
+
+/** A request without its id (the client numbers them). */
+type RequestBody = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, "id"> : never) : never;
+
+interface PendingCall {
+  readonly frame: string;
+  sent: boolean;
+  readonly resolve: (result: Result<NodeState>) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/** Reads the session token from a dashboard link's fragment (`#token=…`). */
+export function tokenFromHash(hash: string): string | null {
+  const params = new URLSearchParams(hash.startsWith("#") ? hash.slice(1) : hash);
+  const token = params.get("token");
+  return token !== null && token.length > 0 ? token : null;
+}
+
+/** Creates the client and starts connecting. */
+export function createControlClient(options: ControlClientOptions): ControlClient {
+  const createSocket = options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
+  const callTimeoutMs = options.callTimeoutMs ?? 10_000;
+  const backoff = options.backoff ?? { initialMs: 500, maxMs: 10_000 };
+
+  const stateListeners = new Set<(state: NodeState) => void>();
+  const connectionListeners = new Set<(status: ConnectionStatus) => void>();
+  const pending = new Map<number, PendingCall>();
+  let status: ConnectionStatus = "connecting";
+  let socket: SocketLike | null = null;
+  let nextId = 1;
+  let attempt = 0;
+  let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+
+  function setStatus(next: ConnectionStatus): void {
+    if (next === status) return;
+    status = next;
+    for (const listener of connectionListeners) listener(next);
+  }
+
+  function finish(id: number, result: Result<NodeState>): void {
+    const call = pending.get(id);
+    if (!call) return;
+    clearTimeout(call.timer);
+    pending.delete(id);
+    call.resolve(result);
+  }
+
+  function handleFrame(data: unknown): void {
+    if (typeof data !== "string") return;
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      return;
+    }
+    const parsed = controlServerFrameSchema.safeParse(json);
+    if (!parsed.success) return;
+    const frame = parsed.data;
+    if (frame.type === "state") {
+      for (const listener of stateListeners) listener(frame.state);
+      return;
+    }
+    finish(frame.id, frame.ok ? { ok: true, value: frame.value } : { ok: false, error: frame.error });
+  }
+
+  function connect(): void {
+    const current = createSocket(options.url);
+    socket = current;
+    current.addEventListener("open", () => {
+      if (socket !== current) return;
+      attempt = 0;
+      current.send(JSON.stringify({ token: options.token }));
+      setStatus("open");
+      for (const call of pending.values()) {
+        if (!call.sent) {
+          current.send(call.frame);
+          call.sent = true;
+        }
+      }
+    });
+    current.addEventListener("message", (event) => {
+      if (socket === current) handleFrame(event.data);
+    });
+    current.addEventListener("error", () => {
+      // A "close" event always follows; reconnection is handled there.
+    });
+    current.addEventListener("close", (event) => {
+      if (socket !== current) return;
+      socket = null;
+      for (const [id, call] of pending) {
+        if (call.sent) finish(id, { ok: false, error: "The connection to the node was lost before it answered." });
+      }
+      if (status === "closed") return;
+      if (event.code === CLOSE_UNAUTHORIZED) {
+        setStatus("unauthorized");
+        for (const id of [...pending.keys()]) finish(id, { ok: false, error: "This dashboard link is no longer valid." });
+        return;
+      }
+      setStatus("reconnecting");
+      const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt);
+      attempt += 1;
+      reconnectTimer = setTimeout(() => {
+        reconnectTimer = null;
+        if (status !== "closed") connect();
+      }, delay);
+    });
+  }
+
+  function call(request: RequestBody): Promise<Result<NodeState>> {
+    if (status === "closed") return Promise.resolve({ ok: false, error: "The dashboard is closed." });
+    if (status === "unauthorized") return Promise.resolve({ ok: false, error: "This dashboard link is no longer valid." });
+    const id = nextId++;
+    const frame = JSON.stringify({ ...request, id });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(id, { ok: false, error: "The node did not answer in time." }), callTimeoutMs);
+      const entry: PendingCall = { frame, sent: false, resolve, timer };
+      pending.set(id, entry);
+      if (socket !== null && socket.readyState === OPEN && status === "open") {
+        socket.send(frame);
+        entry.sent = true;
+      }
+    });
+  }
+
+  connect();
+
+  return {
+    get connection() {
+      return status;
+    },
+    getState: () => call({ method: "getState" }),
+    setSharing: (on: boolean) => call({ method: "setSharing", on }),
+    onState(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+    onConnection(listener) {
+      connectionListeners.add(listener);
+      return () => connectionListeners.delete(listener);
+    },
+    close() {
+      setStatus("closed");
+      if (reconnectTimer !== null) clearTimeout(reconnectTimer);
+      for (const id of [...pending.keys()]) finish(id, { ok: false, error: "The dashboard is closed." });
+      const current = socket;
+      socket = null;
+      current?.close(1000, "closed");
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * Picks how this page talks to the agent: the Electron preload's `window.offpeak` bridge when
+ * present, else the control WebSocket of the headless dashboard, with the token from the link.
+ */
+import type { ControlApi } from "../shared/control-api";
+import { createControlClient, tokenFromHash } from "./control-client";
+import type { ConnectionSource } from "./node-state-store";
+
+declare global {
+  interface Window {
+    /** Exposed by the Electron preload; absent in a browser. */
+    offpeak?: ControlApi;
+  }
+}
+
+export type ControlSource =
+  | { readonly kind: "bridge" | "websocket"; readonly api: ControlApi; readonly connection?: ConnectionSource; close(): void }
+  | { readonly kind: "missing-token" };
+
+/** Chooses the bridge or the WebSocket client for this window. */
+export function openControlSource(win: Window): ControlSource {
+  if (win.offpeak) return { kind: "bridge", api: win.offpeak, close() {} };
+  const token = tokenFromHash(win.location.hash);
+  if (token === null) return { kind: "missing-token" };
+  // Keep the token out of the address bar (and screenshots) once it is read.
+  win.history.replaceState(null, "", win.location.pathname + win.location.search);
+  const client = createControlClient({ url: `ws://${win.location.host}/control`, token });
+  return { kind: "websocket", api: client, connection: client, close: () => client.close() };
+}
