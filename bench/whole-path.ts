@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getLlama, LlamaCompletion } from "node-llama-cpp";
+import { getLlama, LlamaCompletion, LlamaLogLevel } from "node-llama-cpp";
 import OpenAI from "openai";
 import { startCoordinator } from "../coordinator/coordinator";
 import { openDatabase } from "../coordinator/db";
@@ -72,7 +72,7 @@ export async function benchWholePath(rounds: number): Promise<void> {
     const modelPath = join(dir, "stories15M-shape-q8_0.gguf");
     await generateDemoModel({ path: modelPath, shape: "stories15M", type: "q8_0", seed: 15 });
 
-    const llama = await getLlama({ gpu: false, build: "never", logLevel: "error" });
+    const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
     const model = await llama.loadModel({ modelPath });
     const context = await model.createContext({ contextSize: CONTEXT_SIZE, threads: THREADS, sequences: 1 });
     const sequence = context.getSequence();

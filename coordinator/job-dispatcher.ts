@@ -96,6 +96,7 @@ export async function runJob(deps: DispatcherDeps, spec: JobSpec, onText: (text:
         if (ended) return;
         ended = true;
         clearTimeout(dispatchTimer);
+        clearTimeout(stallTimer);
         clearTimeout(graceTimer);
         signal.removeEventListener("abort", onAbort);
         resolve(result);
@@ -108,6 +109,7 @@ export async function runJob(deps: DispatcherDeps, spec: JobSpec, onText: (text:
       }, deps.dispatchTimeoutMs);
       const onAbort = () => {
         clearTimeout(dispatchTimer);
+        clearTimeout(stallTimer);
         deps.hub.send(nodeId, { type: "cancel", jobId: spec.jobId, reason: "the consumer went away" });
         graceTimer = setTimeout(() => {
           log.warn("node did not confirm a cancel in time", { jobId: spec.jobId, node: nodeId });
@@ -115,10 +117,24 @@ export async function runJob(deps: DispatcherDeps, spec: JobSpec, onText: (text:
           end({ kind: "abandoned" });
         }, deps.cancelGraceMs);
       };
+      // After the first token, a node that goes quiet for as long as the dispatch timeout is
+      // treated as gone (the consumer gets a clean error instead of a stream that never ends).
+      let stallTimer: NodeJS.Timeout | undefined;
+      const armStall = () => {
+        clearTimeout(stallTimer);
+        if (signal.aborted) return;
+        stallTimer = setTimeout(() => {
+          log.warn("node stalled mid-answer", { jobId: spec.jobId, node: nodeId });
+          deps.hub.send(nodeId, { type: "cancel", jobId: spec.jobId, reason: "stalled" });
+          deps.hub.release(nodeId, spec.jobId);
+          end({ kind: "timeout" });
+        }, deps.dispatchTimeoutMs);
+      };
       const listener: NodeJobListener = {
         onTokens(text, count) {
           if (ended) return;
           clearTimeout(dispatchTimer);
+          armStall();
           relayed.text += text;
           relayed.tokens += count;
           if (!signal.aborted) onText(text);

@@ -275,10 +275,11 @@ export class NodeHub {
       }
     }
     c.address = address;
+    // The status is applied first, so a node that got its welcome is already routable.
+    await this.applyStatus(c, msg.status);
     const earnings = await this.deps.nodeEarnings(address);
     c.send({ type: "welcome", address: msg.address, balanceMicroUsd: earnings.balanceMicroUsd, todayMicroUsd: earnings.todayMicroUsd });
     this.deps.logger.info("node logged in", { node: c.id, address, agent: msg.agent });
-    await this.applyStatus(c, msg.status);
   }
 
   private async applyStatus(c: NodeConnection, status: NodeStatus): Promise<void> {

@@ -5,10 +5,10 @@ import { DashboardPage } from "./pages/dashboard-page";
 import { useNodeState } from "./use-node-state";
 
 export function App() {
-  const { state } = useNodeState();
+  const { state, connection } = useNodeState();
   return (
     <div className="app">
-      <AppHeader state={state} />
+      <AppHeader state={state} nodeReachable={connection === "open"} />
       <DashboardPage />
     </div>
   );
@@ -18,7 +18,7 @@ export function App() {
 export function MissingTokenApp() {
   return (
     <div className="app">
-      <AppHeader state={null} />
+      <AppHeader state={null} nodeReachable={false} />
       <StatusMessage kind="error" title="Open the full dashboard link">
         This page needs the link that offpeak printed when it started (it ends with #token=…).
       </StatusMessage>

@@ -1,3 +1,4 @@
+/* eslint-disable no-restricted-imports -- this test runs in Node, against a real WebSocket server */
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer, type WebSocket as ServerSocket } from "ws";

@@ -13,6 +13,8 @@ declare global {
   }
 }
 
+const TOKEN_KEY = "offpeak.controlToken";
+
 export type ControlSource =
   | { readonly kind: "bridge" | "websocket"; readonly api: ControlApi; readonly connection?: ConnectionSource; close(): void }
   | { readonly kind: "missing-token" };
@@ -20,10 +22,14 @@ export type ControlSource =
 /** Chooses the bridge or the WebSocket client for this window. */
 export function openControlSource(win: Window): ControlSource {
   if (win.offpeak) return { kind: "bridge", api: win.offpeak, close() {} };
-  const token = tokenFromHash(win.location.hash);
+  // The token leaves the address bar (and screenshots) once read; this tab keeps it for reloads.
+  const fromLink = tokenFromHash(win.location.hash);
+  if (fromLink !== null) {
+    win.sessionStorage.setItem(TOKEN_KEY, fromLink);
+    win.history.replaceState(null, "", win.location.pathname + win.location.search);
+  }
+  const token = fromLink ?? win.sessionStorage.getItem(TOKEN_KEY);
   if (token === null) return { kind: "missing-token" };
-  // Keep the token out of the address bar (and screenshots) once it is read.
-  win.history.replaceState(null, "", win.location.pathname + win.location.search);
   const client = createControlClient({ url: `ws://${win.location.host}/control`, token });
   return { kind: "websocket", api: client, connection: client, close: () => client.close() };
 }

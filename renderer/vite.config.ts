@@ -1,11 +1,9 @@
 /** Builds the renderer (desktop window and headless dashboard) into dist/renderer. */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
 import { defineConfig, type Plugin } from "vite";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, "..");
+// The renderer folder; build paths below are relative to it (no Node imports in renderer/).
+const here = import.meta.dirname;
 
 /**
  * The built page carries its own Content-Security-Policy (the Electron window loads it from a
@@ -34,13 +32,12 @@ export const config = defineConfig({
   base: "./",
   plugins: [react(), contentSecurityPolicy()],
   build: {
-    outDir: path.join(repoRoot, "dist", "renderer"),
+    outDir: "../dist/renderer",
     emptyOutDir: true,
     sourcemap: true,
   },
-  server: { fs: { allow: [repoRoot] } },
+  server: { fs: { allow: [".."] } },
 });
 
 // Vite loads a config file's default export.
-// eslint-disable-next-line no-restricted-syntax
 export default config;

@@ -28,14 +28,18 @@ describe("faults on the real path", () => {
       { signal: controller.signal },
     );
     let chunks = 0;
-    await expect(
-      (async () => {
-        for await (const _chunk of stream) {
-          if (++chunks === 3) controller.abort();
+    let abortedAt = 0;
+    try {
+      for await (const _chunk of stream) {
+        if (++chunks === 3) {
+          abortedAt = Date.now();
+          controller.abort();
         }
-      })(),
-    ).rejects.toThrow();
-    const abortedAt = Date.now();
+      }
+    } catch {
+      // The client reports the abort as an error or ends the stream; either is fine.
+    }
+    expect(abortedAt).toBeGreaterThan(0);
     await net.waitForState((s) => s.currentJob === null, 5000);
     expect(Date.now() - abortedAt).toBeLessThan(1000);
     // Billed for what it received, not what it asked for.

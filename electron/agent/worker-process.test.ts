@@ -3,8 +3,10 @@
  * project's own random-weight demo model (so it runs on a fresh clone).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sampling } from "../../shared/protocol";
 import { agentToWorkerMessage, parseWorkerToAgentMessage, type WorkerToAgentMessage } from "../../shared/worker-protocol";
@@ -233,3 +235,58 @@ describe("inference worker process input checks", () => {
     }
   });
 });
+
+describe("inference worker process lifetime", () => {
+  it("exits on its own when the agent process dies", async () => {
+    const { spawn } = await import("node:child_process");
+    const spawnerUrl = new URL("./worker-spawner.ts", import.meta.url).href;
+    const agentScript = join(dir, "agent.mts");
+    await writeFile(
+      agentScript,
+      `import { NodeWorkerSpawner } from ${JSON.stringify(spawnerUrl)};\n` +
+        `const handle = new NodeWorkerSpawner().spawn();\n` +
+        `handle.onMessage((m) => {\n` +
+        `  if (m?.type === "ready") handle.send({ v: 1, type: "load", modelPath: ${JSON.stringify(modelPath)}, contextSize: 2048, threads: 1, gpu: false });\n` +
+        `  if (m?.type === "loaded") handle.send({ v: 1, type: "generate", jobId: "j", input: { kind: "completion", prompt: "Once" }, sampling: { maxTokens: 100000, temperature: 0, topP: 1, stop: [] } });\n` +
+        `  if (m?.type === "tokens" && !globalThis.told) { globalThis.told = true; process.stdout.write("worker " + handle.pid + "\\n"); }\n` +
+        `});\n` +
+        `setInterval(() => {}, 1000);\n`,
+    );
+    const agent = spawn(process.execPath, ["--import", "tsx", agentScript], { cwd: fileURLToPath(new URL("../../", import.meta.url)), stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const workerPid = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("the worker did not start")), 20_000);
+        agent.stdout!.on("data", (data: Buffer) => {
+          const match = /worker (\d+)/.exec(data.toString());
+          if (match) {
+            clearTimeout(timer);
+            resolve(Number(match[1]));
+          }
+        });
+      });
+      expect(isAlive(workerPid)).toBe(true);
+      agent.kill("SIGKILL");
+      const deadline = Date.now() + 1500;
+      while (isAlive(workerPid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      // Well before the running job (up to 2048 tokens) could have finished by itself.
+      expect(isAlive(workerPid)).toBe(false);
+    } finally {
+      agent.kill("SIGKILL");
+    }
+  });
+});
+
+/** True while the process runs (an exited process waiting to be reaped does not count). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) [ZX]/.test(stat);
+  } catch {
+    return process.platform !== "linux";
+  }
+}

@@ -21,6 +21,7 @@ import {
 } from "node-llama-cpp";
 import type { ChatMessage, FinishReason, Hardware, JobFailureCode, JobInput, Sampling } from "../../shared/protocol";
 import type { LoadedModel, WorkerLogLevel } from "../../shared/worker-protocol";
+import { StopSequenceFilter } from "./stop-sequence-filter";
 
 /** Top-k used for every sampled job, so that seeded results agree between nodes. */
 export const SAMPLING_TOP_K = 40;
@@ -168,6 +169,15 @@ export class LlamaGenerator {
     let text = "";
     let completionTokens = 0;
     let pendingCount = 0;
+    const filter = new StopSequenceFilter(sampling.stop, (chunk, count) => {
+      text += chunk;
+      completionTokens += count;
+      onChunk(chunk, count);
+    });
+    // One signal ends generation for both a cancel and a completed stop sequence.
+    const halt = new AbortController();
+    const onAbort = () => halt.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
     const maxTokens = Math.min(sampling.maxTokens, limit - promptTokens);
     try {
       const result = await completion.generateCompletionWithMeta(prompt.tokens, {
@@ -175,13 +185,11 @@ export class LlamaGenerator {
           pendingCount += tokens.length;
         },
         onTextChunk: (chunk) => {
-          const count = pendingCount;
+          const count = Math.max(1, pendingCount);
           pendingCount = 0;
-          completionTokens += count;
-          text += chunk;
-          if (count > 0 || chunk.length > 0) onChunk(chunk, Math.max(1, count));
+          if (filter.push(chunk, count)) halt.abort();
         },
-        signal,
+        signal: halt.signal,
         stopOnAbortSignal: true,
         maxTokens,
         temperature: sampling.temperature,
@@ -189,17 +197,25 @@ export class LlamaGenerator {
         topK: sampling.temperature === 0 ? undefined : SAMPLING_TOP_K,
         seed: sampling.seed,
         repeatPenalty: false,
-        customStopTriggers: [...sampling.stop, ...prompt.stopTriggers],
+        // The chat format's own end-of-turn markers; the job's stop sequences go through the filter.
+        customStopTriggers: prompt.stopTriggers,
         // Keep the whole prompt: its size was checked above against the context limit.
         contextShiftSize: 1,
         disableContextShift: true,
       });
+      if (filter.stopped) return { finishReason: "stop", promptTokens, completionTokens, text };
+      filter.flush();
       return { finishReason: finishReasonOf(result.metadata.stopReason), promptTokens, completionTokens, text };
     } catch (error) {
       if (error instanceof GenerationError) throw error;
-      if (signal?.aborted) return { finishReason: "cancelled", promptTokens, completionTokens, text };
+      if (filter.stopped) return { finishReason: "stop", promptTokens, completionTokens, text };
+      if (signal?.aborted) {
+        filter.flush();
+        return { finishReason: "cancelled", promptTokens, completionTokens, text };
+      }
       throw new GenerationError("internal", `Generation failed: ${errorMessage(error)}`, true);
     } finally {
+      signal?.removeEventListener("abort", onAbort);
       completion.dispose({ disposeSequence: false });
     }
   }

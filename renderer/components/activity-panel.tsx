@@ -40,7 +40,7 @@ export function ActivityPanel(props: { state: NodeState; connected: boolean }) {
           </p>
           {job && (
             <p className="current-job" data-testid="current-job">
-              Serving {job.model}: {job.completionTokens} tokens so far
+              Current job: {job.completionTokens} tokens generated so far
             </p>
           )}
         </div>

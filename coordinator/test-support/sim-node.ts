@@ -1,0 +1,211 @@
+/**
+ * A simulated node for tests: speaks the real protocol over `ws`, logs in with a fresh wallet
+ * key, answers jobs with given tokens at a set pace and a signed receipt, and can misbehave on
+ * request (bad login or receipt signature, dropping, failing, ignoring a cancel).
+ */
+import { createHash } from "node:crypto";
+import WebSocket from "ws";
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import {
+  encodeNodeMessage,
+  parseCoordinatorMessage,
+  type AdvertisedModel,
+  type CoordinatorMessage,
+  type JobFailureCode,
+  type JobInput,
+  type NodeMessage,
+  type NodeStatus,
+} from "../../shared/protocol";
+import { loginTypedData, receiptTypedData } from "../../shared/typed-data";
+
+type WithoutV<T> = T extends unknown ? Omit<T, "v"> : never;
+
+/** How the simulated node behaves. */
+export interface SimNodeOptions {
+  readonly wsUrl: string;
+  readonly models?: readonly string[];
+  readonly capacity?: number;
+  readonly sharing?: boolean;
+  /** The output, one protocol `tokens` message per entry (default "Hello", ",", " world", "!"). */
+  readonly tokens?: readonly string[];
+  readonly tokenIntervalMs?: number;
+  /** Prompt tokens it reports (default: a quarter of the prompt's bytes, at least 1). */
+  readonly promptTokens?: number;
+  /** Ways to misbehave. */
+  readonly loginWithWrongKey?: boolean;
+  readonly receiptWithWrongKey?: boolean;
+  readonly dropBeforeFirstToken?: boolean;
+  readonly dropAfterTokens?: number;
+  readonly failWith?: { readonly code: JobFailureCode; readonly retryable: boolean; readonly message?: string };
+  readonly ignoreCancel?: boolean;
+  /** Never answer a job at all (to exercise the dispatch timeout). */
+  readonly silent?: boolean;
+  /** Stop sending anything for a job after this many tokens, keeping the socket open. */
+  readonly stallAfterTokens?: number;
+  /** Do not answer WebSocket pings (a dead node that still holds its socket). */
+  readonly noPong?: boolean;
+}
+
+/** A connected simulated node; `received` holds every message the coordinator sent it. */
+export class SimNode {
+  readonly account: PrivateKeyAccount;
+  readonly received: CoordinatorMessage[] = [];
+  /** Resolves with the close code when the socket closes. */
+  readonly closed: Promise<number>;
+  private readonly socket: WebSocket;
+  private readonly waiters = new Set<() => void>();
+  private readonly cancelled = new Set<string>();
+  /** The `done` messages this node sent, by job id (to replay one in a test). */
+  readonly sentDone = new Map<string, WithoutV<Extract<NodeMessage, { type: "done" }>>>();
+  /** Job ids this node was sent. */
+  readonly jobIds: string[] = [];
+
+  private constructor(private readonly opts: SimNodeOptions) {
+    this.account = privateKeyToAccount(generatePrivateKey());
+    this.socket = new WebSocket(opts.wsUrl, { autoPong: !opts.noPong });
+    this.closed = new Promise((resolve) => this.socket.on("close", (code) => resolve(code)));
+    this.socket.on("error", () => {});
+    this.socket.on("message", (data) => void this.onFrame(String(data)));
+  }
+
+  /** Connects and logs in; resolves once the coordinator answered with `welcome` or refused. */
+  static async connect(opts: SimNodeOptions): Promise<SimNode> {
+    const node = new SimNode(opts);
+    await node.waitFor((m) => m.type === "welcome" || m.type === "error", 5_000);
+    return node;
+  }
+
+  get address(): string {
+    return this.account.address;
+  }
+
+  /** Messages of one type received so far. */
+  messages<T extends CoordinatorMessage["type"]>(type: T): Extract<CoordinatorMessage, { type: T }>[] {
+    return this.received.filter((m): m is Extract<CoordinatorMessage, { type: T }> => m.type === type);
+  }
+
+  /** Waits (bounded) for a received message matching `match`, including ones already received. */
+  waitFor(match: (m: CoordinatorMessage) => boolean, timeoutMs = 3_000): Promise<CoordinatorMessage> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = this.received.find(match);
+        if (!found) return false;
+        this.waiters.delete(check as () => void);
+        clearTimeout(timer);
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check as () => void);
+        reject(new Error(`sim node: no matching message within ${timeoutMs} ms`));
+      }, timeoutMs);
+      if (!check()) this.waiters.add(check as () => void);
+    });
+  }
+
+  /** Sends a raw frame (for malformed-input tests). */
+  sendRaw(text: string): void {
+    this.socket.send(text);
+  }
+
+  /** Sends a protocol message. */
+  send(message: WithoutV<NodeMessage>): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(encodeNodeMessage(message));
+  }
+
+  /** Sends a status update. */
+  sendStatus(change: Partial<Pick<NodeStatus, "sharing" | "capacity">> & { models?: readonly string[] }): void {
+    this.send({ type: "status", status: this.status(change) });
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
+  /** Closes the connection. */
+  async close(): Promise<void> {
+    if (this.socket.readyState !== WebSocket.CLOSED) this.socket.terminate();
+    await this.closed;
+  }
+
+  private status(change: Partial<Pick<NodeStatus, "sharing" | "capacity">> & { models?: readonly string[] } = {}): NodeStatus {
+    const models: AdvertisedModel[] = (change.models ?? this.opts.models ?? ["sim-model"]).map((id) => ({
+      id,
+      label: id,
+      contextSize: 2048,
+      demo: false,
+    }));
+    return {
+      sharing: change.sharing ?? this.opts.sharing ?? true,
+      reason: "Sharing",
+      models,
+      capacity: change.capacity ?? this.opts.capacity ?? 1,
+      hardware: { backend: "cpu", gpu: null, cpu: "simulated", memoryBytes: 8 * 2 ** 30, vramBytes: null },
+    };
+  }
+
+  private async onFrame(raw: string): Promise<void> {
+    const parsed = parseCoordinatorMessage(raw);
+    if (!parsed.ok) return;
+    const msg = parsed.value;
+    this.received.push(msg);
+    for (const w of [...this.waiters]) w();
+    if (msg.type === "challenge") {
+      const signer = this.opts.loginWithWrongKey ? privateKeyToAccount(generatePrivateKey()) : this.account;
+      const signature = await signer.signTypedData(loginTypedData(msg.nonce, msg.coordinatorId));
+      this.send({ type: "login", address: this.account.address, nonce: msg.nonce, signature, agent: "sim-node/1", status: this.status() });
+    } else if (msg.type === "job") {
+      this.jobIds.push(msg.jobId);
+      void this.runJob(msg.jobId, msg.model, msg.input, msg.sampling.maxTokens);
+    } else if (msg.type === "cancel") {
+      this.cancelled.add(msg.jobId);
+    }
+  }
+
+  private async runJob(jobId: string, model: string, input: JobInput, maxTokens: number): Promise<void> {
+    const o = this.opts;
+    if (o.silent) return;
+    if (o.failWith) {
+      this.send({ type: "failed", jobId, code: o.failWith.code, message: o.failWith.message ?? "simulated failure", retryable: o.failWith.retryable });
+      return;
+    }
+    if (o.dropBeforeFirstToken) {
+      this.socket.terminate();
+      return;
+    }
+    const tokens = (o.tokens ?? ["Hello", ",", " world", "!"]).slice(0, maxTokens);
+    let text = "";
+    let sent = 0;
+    let finishReason: "stop" | "length" | "cancelled" = tokens.length === maxTokens ? "length" : "stop";
+    for (const token of tokens) {
+      if (this.cancelled.has(jobId) && !o.ignoreCancel) {
+        finishReason = "cancelled";
+        break;
+      }
+      await new Promise((r) => setTimeout(r, o.tokenIntervalMs ?? 5));
+      if (!this.isOpen) return;
+      this.send({ type: "tokens", jobId, text: token, count: 1 });
+      text += token;
+      sent++;
+      if (o.stallAfterTokens !== undefined && sent >= o.stallAfterTokens) return;
+      if (o.dropAfterTokens !== undefined && sent >= o.dropAfterTokens) {
+        this.socket.terminate();
+        return;
+      }
+    }
+    if (this.cancelled.has(jobId) && !o.ignoreCancel) finishReason = "cancelled";
+    const promptBytes = Buffer.byteLength(input.kind === "completion" ? input.prompt : input.messages.map((m) => m.content).join(""), "utf8");
+    const receipt = {
+      jobId,
+      model,
+      promptTokens: o.promptTokens ?? Math.max(1, Math.ceil(promptBytes / 4)),
+      completionTokens: sent,
+      outputHash: `0x${createHash("sha256").update(text, "utf8").digest("hex")}`,
+    };
+    const signer = o.receiptWithWrongKey ? privateKeyToAccount(generatePrivateKey()) : this.account;
+    const signature = await signer.signTypedData(receiptTypedData(receipt));
+    const done = { type: "done" as const, jobId, finishReason, receipt: { ...receipt, signature } };
+    this.sentDone.set(jobId, done);
+    this.send(done);
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * WorkerSupervisor's process management against a scripted stand-in worker, with virtual
+ * timers: handshake, timeouts, crash restarts with backoff, quarantine, hang detection, stop.
+ */
+import { describe, expect, it } from "vitest";
+import type { Logger } from "../../shared/logger";
+import type { Sampling } from "../../shared/protocol";
+import { workerToAgentMessage, type AgentToWorkerMessage, type WorkerToAgentMessage } from "../../shared/worker-protocol";
+import type { WorkerHandle, WorkerSpawner } from "./worker-spawner";
+import { WorkerSupervisor, type SupervisorTimers, type WorkerState, type WorkerSupervisorOptions } from "./worker-supervisor";
+
+type WithoutV<T> = T extends unknown ? Omit<T, "v"> : never;
+
+class FakeWorker implements WorkerHandle {
+  readonly sent: AgentToWorkerMessage[] = [];
+  readonly kills: string[] = [];
+  private messageCallbacks: ((message: unknown) => void)[] = [];
+  private exitCallbacks: ((code: number | null, signal: string | null) => void)[] = [];
+  exited = false;
+  /** Answers the agent; by default a well-behaved worker that loads at once. */
+  onSend: (message: AgentToWorkerMessage, worker: FakeWorker) => void = (message, worker) => {
+    if (message.type === "load") worker.say({ type: "loaded", model: { name: "m", contextSize: 512, trainContextSize: 512 }, hardware });
+    if (message.type === "shutdown") worker.exit(0, null);
+  };
+
+  constructor(readonly pid: number) {}
+
+  send(message: AgentToWorkerMessage): void {
+    if (this.exited) return;
+    this.sent.push(message);
+    this.onSend(message, this);
+  }
+  onMessage(callback: (message: unknown) => void): void {
+    this.messageCallbacks.push(callback);
+  }
+  onExit(callback: (code: number | null, signal: string | null) => void): void {
+    this.exitCallbacks.push(callback);
+  }
+  kill(signal: NodeJS.Signals = "SIGTERM"): void {
+    this.kills.push(signal);
+    if (signal === "SIGKILL") this.exit(null, "SIGKILL");
+  }
+  say(message: WithoutV<WorkerToAgentMessage>): void {
+    this.raw(workerToAgentMessage(message));
+  }
+  raw(message: unknown): void {
+    for (const callback of this.messageCallbacks) callback(message);
+  }
+  exit(code: number | null, signal: string | null): void {
+    if (this.exited) return;
+    this.exited = true;
+    for (const callback of this.exitCallbacks) callback(code, signal);
+  }
+}
+
+const hardware = { backend: "cpu", gpu: null, cpu: "test cpu", memoryBytes: 1024, vramBytes: null } as const;
+
+class FakeSpawner implements WorkerSpawner {
+  readonly workers: FakeWorker[] = [];
+  announce = true;
+  configure: (worker: FakeWorker) => void = () => {};
+  spawn(): WorkerHandle {
+    const worker = new FakeWorker(1000 + this.workers.length);
+    this.workers.push(worker);
+    this.configure(worker);
+    if (this.announce) queueMicrotask(() => worker.say({ type: "ready", pid: worker.pid }));
+    return worker;
+  }
+  get last(): FakeWorker {
+    return this.workers[this.workers.length - 1]!;
+  }
+}
+
+/** Virtual timers: nothing fires until `advance`. */
+function virtualTimers(): SupervisorTimers & { advance(ms: number): Promise<void>; now(): number } {
+  let now = 0;
+  let next = 1;
+  let timers: { id: number; at: number; callback: () => void }[] = [];
+  return {
+    setTimeout: (callback, ms) => {
+      const id = next++;
+      timers.push({ id, at: now + ms, callback });
+      return id;
+    },
+    clearTimeout: (id) => {
+      timers = timers.filter((t) => t.id !== id);
+    },
+    now: () => now,
+    async advance(ms) {
+      const end = now + ms;
+      for (let guard = 0; guard < 1000; guard++) {
+        await flush();
+        const due = timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+        if (!due) break;
+        timers = timers.filter((t) => t !== due);
+        now = due.at;
+        due.callback();
+      }
+      now = end;
+      await flush();
+    },
+  };
+}
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+
+const quietLogger: Logger & { lines: string[] } = {
+  lines: [],
+  debug(message) {
+    this.lines.push(message);
+  },
+  info(message) {
+    this.lines.push(message);
+  },
+  warn(message) {
+    this.lines.push(message);
+  },
+  error(message) {
+    this.lines.push(message);
+  },
+};
+
+function setup(extra: Partial<WorkerSupervisorOptions> = {}) {
+  const spawner = new FakeSpawner();
+  const timers = virtualTimers();
+  const states: WorkerState[] = [];
+  const supervisor = new WorkerSupervisor({
+    spawner,
+    modelPath: "/models/m.gguf",
+    modelId: "m",
+    modelLabel: "Model M",
+    demo: false,
+    threads: 3,
+    timers,
+    now: timers.now,
+    random: () => 0,
+    logger: quietLogger,
+    onStateChange: (state) => states.push(state),
+    ...extra,
+  });
+  return { spawner, timers, states, supervisor };
+}
+
+const sampling: Sampling = { maxTokens: 5, temperature: 0, topP: 1, stop: [] };
+const job = (jobId: string) => ({ jobId, input: { kind: "completion" as const, prompt: "hi" }, sampling });
+const never = new AbortController().signal;
+
+describe("WorkerSupervisor", () => {
+  it("starts with a ready handshake and a load, and advertises the model", async () => {
+    const { spawner, supervisor, states } = setup();
+    const info = await supervisor.start();
+    expect(info).toEqual({ model: { id: "m", label: "Model M", contextSize: 512, demo: false }, hardware });
+    expect(spawner.last.sent[0]).toMatchObject({ type: "load", modelPath: "/models/m.gguf", contextSize: 2048, threads: 3, gpu: false });
+    expect(states.map((s) => s.kind)).toEqual(["starting", "ready"]);
+  });
+
+  it("relays token batches and resolves with the worker's result; cancels through the worker", async () => {
+    const { spawner, supervisor } = setup();
+    await supervisor.start();
+    spawner.last.onSend = (message, worker) => {
+      if (message.type === "generate") {
+        worker.say({ type: "tokens", jobId: "other", text: "nope", count: 1 });
+        worker.say({ type: "tokens", jobId: message.jobId, text: "Hel", count: 1 });
+      }
+      if (message.type === "cancel") {
+        worker.say({ type: "tokens", jobId: message.jobId, text: "lo", count: 1 });
+        worker.say({ type: "done", jobId: message.jobId, finishReason: "cancelled", promptTokens: 2, completionTokens: 2, text: "Hello" });
+      }
+    };
+    const controller = new AbortController();
+    const batches: string[] = [];
+    const result = supervisor.generate(job("j1"), (text) => {
+      batches.push(text);
+      controller.abort();
+    }, controller.signal);
+    await expect(result).resolves.toEqual({ finishReason: "cancelled", promptTokens: 2, completionTokens: 2, text: "Hello" });
+    expect(batches).toEqual(["Hel", "lo"]);
+  });
+
+  it("maps a worker failure to an InferenceError and refuses a second concurrent job", async () => {
+    const { spawner, supervisor } = setup();
+    await supervisor.start();
+    let answer: () => void = () => {};
+    spawner.last.onSend = (message, worker) => {
+      if (message.type === "generate") answer = () => worker.say({ type: "failed", jobId: message.jobId, code: "context_length_exceeded", message: "too long", retryable: false });
+    };
+    const first = supervisor.generate(job("a"), () => {}, never);
+    await flush();
+    await expect(supervisor.generate(job("b"), () => {}, never)).rejects.toMatchObject({ name: "InferenceError", code: "busy", retryable: true });
+    answer();
+    await expect(first).rejects.toMatchObject({ code: "context_length_exceeded", message: "too long", retryable: false });
+  });
+
+  it("rejects start() with the worker's load error and does not restart", async () => {
+    const { spawner, supervisor, states } = setup();
+    spawner.configure = (worker) => {
+      worker.onSend = (message) => {
+        if (message.type === "load") worker.say({ type: "load-failed", message: "Cannot load model file /models/m.gguf: bad magic" });
+      };
+    };
+    await expect(supervisor.start()).rejects.toThrow("Cannot load model file /models/m.gguf");
+    expect(states.at(-1)).toEqual({ kind: "failed", reason: "Cannot load model file /models/m.gguf: bad magic" });
+    expect(spawner.workers).toHaveLength(1);
+    expect(spawner.last.exited).toBe(true);
+  });
+
+  it("gives up on a worker that never says ready", async () => {
+    const { spawner, supervisor, timers } = setup({ readyTimeoutMs: 5000 });
+    spawner.announce = false;
+    const started = supervisor.start();
+    started.catch(() => undefined);
+    await timers.advance(4999);
+    expect(spawner.last.exited).toBe(false);
+    await timers.advance(1);
+    await expect(started).rejects.toThrow("did not start within 5000 ms");
+    expect(spawner.last.kills).toEqual(["SIGKILL"]);
+  });
+
+  it("restarts a crashed worker with growing delays and quarantines it after repeated crashes", async () => {
+    const { spawner, supervisor, timers, states } = setup({ restartBaseDelayMs: 1000, maxCrashes: 3, crashWindowMs: 60_000 });
+    await supervisor.start();
+    const running = supervisor.generate(job("j"), () => {}, never);
+    await flush();
+    spawner.last.exit(null, "SIGSEGV");
+    await expect(running).rejects.toMatchObject({ code: "worker_crashed", retryable: true, message: expect.stringContaining("SIGSEGV") });
+    // random() = 0 gives the lower half of the jitter range: 500 ms, then 1000 ms.
+    expect(states.slice(-2)).toEqual([
+      { kind: "crashed", reason: "The inference worker was killed by SIGSEGV" },
+      { kind: "restarting", reason: "The inference worker was killed by SIGSEGV", attempt: 1, delayMs: 500 },
+    ]);
+    await timers.advance(499);
+    expect(spawner.workers).toHaveLength(1);
+    await timers.advance(1);
+    expect(spawner.workers).toHaveLength(2);
+    expect(supervisor.state.kind).toBe("ready");
+
+    spawner.last.exit(1, null);
+    expect(states.at(-1)).toMatchObject({ kind: "restarting", attempt: 2, delayMs: 1000 });
+    // A job sent while restarting waits for the new worker.
+    const waiting = supervisor.generate(job("waits"), () => {}, never);
+    await timers.advance(1000);
+    expect(spawner.workers).toHaveLength(3);
+    spawner.last.say({ type: "done", jobId: "waits", finishReason: "stop", promptTokens: 1, completionTokens: 1, text: "x" });
+    await expect(waiting).resolves.toMatchObject({ text: "x" });
+
+    spawner.last.exit(1, null);
+    expect(states.at(-1)).toMatchObject({ kind: "failed", reason: expect.stringContaining("crashed 3 times") });
+    await timers.advance(120_000);
+    expect(spawner.workers).toHaveLength(3);
+    await expect(supervisor.generate(job("late"), () => {}, never)).rejects.toMatchObject({ code: "model_not_loaded" });
+  });
+
+  it("kills and replaces a worker that stops producing output", async () => {
+    const { spawner, supervisor, timers } = setup({ stallTimeoutMs: 10_000 });
+    await supervisor.start();
+    const hung = spawner.last;
+    const running = supervisor.generate(job("slow"), () => {}, never);
+    running.catch(() => undefined);
+    await timers.advance(6000);
+    hung.say({ type: "tokens", jobId: "slow", text: "a", count: 1 });
+    await timers.advance(6000);
+    expect(hung.kills).toEqual([]);
+    await timers.advance(4000);
+    expect(hung.kills).toEqual(["SIGKILL"]);
+    await expect(running).rejects.toMatchObject({ code: "worker_crashed", message: expect.stringContaining("stopped responding") });
+    await timers.advance(1000);
+    expect(spawner.workers).toHaveLength(2);
+    expect(supervisor.state.kind).toBe("ready");
+  });
+
+  it("logs and ignores invalid messages from the worker", async () => {
+    const { spawner, supervisor } = setup();
+    await supervisor.start();
+    quietLogger.lines.length = 0;
+    spawner.last.raw("garbage");
+    spawner.last.raw({ v: 1, type: "tokens", jobId: "x", text: "t", count: 0 });
+    expect(quietLogger.lines.filter((l) => l.includes("invalid message"))).toHaveLength(2);
+    expect(supervisor.state.kind).toBe("ready");
+  });
+
+  it("stops gracefully, and kills a worker that does not exit in time", async () => {
+    const graceful = setup();
+    await graceful.supervisor.start();
+    await graceful.supervisor.stop();
+    expect(graceful.spawner.last.sent.at(-1)).toMatchObject({ type: "shutdown" });
+    expect(graceful.spawner.last.kills).toEqual([]);
+    expect(graceful.supervisor.state.kind).toBe("stopped");
+
+    const stubborn = setup({ stopTimeoutMs: 2000 });
+    await stubborn.supervisor.start();
+    stubborn.spawner.last.onSend = () => {};
+    const stopping = stubborn.supervisor.stop();
+    await stubborn.timers.advance(1999);
+    expect(stubborn.spawner.last.kills).toEqual([]);
+    await stubborn.timers.advance(1);
+    await stopping;
+    expect(stubborn.spawner.last.kills).toEqual(["SIGKILL"]);
+    expect(stubborn.spawner.workers).toHaveLength(1);
+  });
+});

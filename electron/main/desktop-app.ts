@@ -1,0 +1,100 @@
+/**
+ * The desktop app's lifecycle: one instance only, the agent started once Electron is ready, a
+ * tray that mirrors the node's state, a window that hides on close, the IPC bridge, and a clean
+ * agent stop on quit.
+ */
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { app, ipcMain, type BrowserWindow } from "electron";
+import type { ControlApi } from "../../shared/control-api";
+import { silentLogger, type Logger } from "../../shared/logger";
+import { isOwnWindowSender, registerControlIpc } from "./ipc";
+import { createMainWindow, showWindow } from "./main-window";
+import { createTray, type TrayController } from "./tray";
+
+/** What the app needs from the agent (startLocalNetwork's result fits). */
+export interface DesktopAgent {
+  readonly control: ControlApi;
+  stop(): Promise<void>;
+}
+
+export interface DesktopAppOptions {
+  readonly startAgent: () => Promise<DesktopAgent>;
+  readonly preloadPath: string;
+  /** dist/renderer/index.html */
+  readonly indexFile: string;
+  /** resources/tray */
+  readonly trayImagesDir: string;
+  readonly logger?: Logger;
+}
+
+export interface DesktopApp {
+  readonly window: BrowserWindow;
+  readonly tray: TrayController;
+  readonly agent: DesktopAgent;
+}
+
+/** Starts the app; resolves to null when another instance already runs (this one quits). */
+export async function startDesktopApp(options: DesktopAppOptions): Promise<DesktopApp | null> {
+  const logger = options.logger ?? silentLogger;
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return null;
+  }
+
+  let quitting = false;
+  let window: BrowserWindow | null = null;
+  app.on("second-instance", () => {
+    if (window !== null) showWindow(window);
+  });
+  app.on("before-quit", () => {
+    quitting = true;
+  });
+  // A tray app keeps running with no window open.
+  app.on("window-all-closed", () => {});
+
+  await app.whenReady();
+  const agent = await options.startAgent();
+  const pageUrl = pathToFileURL(path.resolve(options.indexFile)).href;
+
+  window = createMainWindow({ preloadPath: options.preloadPath, indexFile: options.indexFile, isQuitting: () => quitting });
+  const own = window;
+  const stopIpc = registerControlIpc({
+    ipcMain,
+    control: agent.control,
+    isTrustedSender: (event) => isOwnWindowSender(event, { webContentsId: own.isDestroyed() ? null : own.webContents.id, pageUrl }),
+    target: () => (own.isDestroyed() ? null : own.webContents),
+    logger,
+  });
+
+  const tray = createTray({
+    control: agent.control,
+    imagesDir: options.trayImagesDir,
+    actions: {
+      setSharing: (on) => {
+        void agent.control.setSharing(on).then((result) => {
+          if (!result.ok) logger.warn("tray could not switch sharing", { error: result.error });
+        });
+      },
+      openWindow: () => showWindow(own),
+      quit: () => app.quit(),
+    },
+  });
+  const first = await agent.control.getState();
+  if (first.ok) tray.render(first.value);
+
+  let stopped = false;
+  app.on("will-quit", (event) => {
+    if (stopped) return;
+    event.preventDefault();
+    stopped = true;
+    stopIpc();
+    tray.destroy();
+    agent
+      .stop()
+      .catch((error: unknown) => logger.error("agent did not stop cleanly", { error: String(error) }))
+      .finally(() => app.quit());
+  });
+
+  return { window: own, tray, agent };
+}

@@ -1,0 +1,82 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { nodeActivitySchema } from "../../shared/control-api";
+import type { MenuItemConstructorOptions } from "electron";
+import { sampleNodeState } from "../../tests/fake-electron/fake-control-api";
+import { trayImageFile, trayMenuTemplate, trayTooltip, type TrayActions } from "./tray-menu";
+
+function recorder() {
+  const calls: string[] = [];
+  const actions: TrayActions = {
+    setSharing: (on) => calls.push(`share:${on}`),
+    openWindow: () => calls.push("open"),
+    quit: () => calls.push("quit"),
+  };
+  return { calls, actions };
+}
+
+const item = (menu: MenuItemConstructorOptions[], id: string) => {
+  const found = menu.find((m) => m.id === id);
+  if (!found) throw new Error(`no menu item ${id}`);
+  return found;
+};
+const click = (entry: MenuItemConstructorOptions) => (entry.click as () => void)();
+
+describe("tray menu", () => {
+  it("starts with the state and its reason, as a line that cannot be clicked", () => {
+    const menu = trayMenuTemplate(sampleNodeState({ activity: "ready", reason: "Ready: waiting for jobs", sharing: true }), recorder().actions);
+    expect(menu[0]).toMatchObject({ label: "Ready: waiting for jobs", enabled: false });
+  });
+
+  it("shows Share checked when sharing and today's earnings in dollars", () => {
+    const state = sampleNodeState({ sharing: true, earnings: { todayMicroUsd: 1_250_000, balanceMicroUsd: 0, jobsServed: 9 } });
+    const menu = trayMenuTemplate(state, recorder().actions);
+    expect(item(menu, "share")).toMatchObject({ type: "checkbox", checked: true, enabled: true });
+    expect(item(menu, "today").label).toBe("Today: $1.25");
+  });
+
+  it("asks the agent for the opposite of the current sharing when Share is clicked", () => {
+    const { calls, actions } = recorder();
+    click(item(trayMenuTemplate(sampleNodeState({ sharing: false }), actions), "share"));
+    click(item(trayMenuTemplate(sampleNodeState({ sharing: true }), actions), "share"));
+    expect(calls).toEqual(["share:true", "share:false"]);
+  });
+
+  it("opens the window and quits from their items", () => {
+    const { calls, actions } = recorder();
+    const menu = trayMenuTemplate(sampleNodeState(), actions);
+    click(item(menu, "open"));
+    click(item(menu, "quit"));
+    expect(calls).toEqual(["open", "quit"]);
+    expect(menu.map((m) => m.label).filter(Boolean)).toEqual([
+      "Off: sharing is switched off",
+      "Share this machine",
+      "Today: $0.001234",
+      "Open Offpeak",
+      "Quit Offpeak",
+    ]);
+  });
+
+  it("while the agent starts, says so and does not offer Share", () => {
+    const menu = trayMenuTemplate(null, recorder().actions);
+    expect(menu[0]?.label).toBe("Starting…");
+    expect(item(menu, "share")).toMatchObject({ enabled: false, checked: false });
+    expect(trayTooltip(null)).toBe("Offpeak: starting");
+  });
+
+  it("picks an image per activity", () => {
+    expect(trayImageFile("earning")).toBe("tray-earning.png");
+    expect(trayImageFile("paused")).toBe("tray-paused.png");
+    expect(trayImageFile(null)).toBe("tray-connecting.png");
+  });
+
+  it("has a 1x and a 2x image in resources/tray for every activity", () => {
+    const dir = path.resolve(import.meta.dirname, "../../resources/tray");
+    for (const activity of nodeActivitySchema.options) {
+      const file = trayImageFile(activity);
+      expect(existsSync(path.join(dir, file)), file).toBe(true);
+      expect(existsSync(path.join(dir, file.replace(".png", "@2x.png"))), file).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * Browser and Electron end-to-end tests. In a browser they use the system Chromium when there is
+ * one (CHROMIUM_PATH, else /usr/bin/chromium), otherwise Playwright's own.
+ */
+import { existsSync } from "node:fs";
+import { defineConfig } from "@playwright/test";
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export const config = defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results",
+  workers: 1,
+  timeout: 60_000,
+  reporter: [["list"]],
+  use: {
+    browserName: "chromium",
+    headless: true,
+    screenshot: "on",
+    trace: "retain-on-failure",
+    launchOptions: {
+      ...(existsSync(chromiumPath) ? { executablePath: chromiumPath } : {}),
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    },
+  },
+});
+
+// Playwright loads a config file's default export.
+export default config;

@@ -1,0 +1,226 @@
+/**
+ * A fake of the parts of the `electron` module the shell uses, for tests that run in plain Node
+ * (the real module would try to download the Electron binary). Each call to
+ * {@link createFakeElectron} gives an independent world: app events, windows, tray, menus, IPC.
+ *
+ * Use with `vi.mock("electron", () => fake.module)`.
+ */
+import { EventEmitter } from "node:events";
+
+/** A menu item as the app built it (the template object itself). */
+export interface FakeMenuItem {
+  readonly id?: string;
+  readonly label?: string;
+  readonly type?: string;
+  readonly enabled?: boolean;
+  readonly checked?: boolean;
+  readonly click?: (...args: unknown[]) => void;
+}
+
+/** An event object with preventDefault, as Electron passes to many listeners. */
+export class FakeEvent {
+  defaultPrevented = false;
+  preventDefault(): void {
+    this.defaultPrevented = true;
+  }
+}
+
+/** Creates an isolated fake Electron. */
+export function createFakeElectron(options: { singleInstanceLock?: boolean } = {}) {
+  let nextWebContentsId = 1;
+  const windows: FakeBrowserWindow[] = [];
+  const trays: FakeTray[] = [];
+  const handlers = new Map<string, (event: unknown, ...args: unknown[]) => unknown>();
+  const exposed = new Map<string, unknown>();
+  const rendererListeners = new Map<string, Set<(...args: unknown[]) => void>>();
+
+  class FakeApp extends EventEmitter {
+    quitCalls = 0;
+    exitCode: number | null = null;
+    private readyResolve: () => void = () => {};
+    private readonly ready = new Promise<void>((resolve) => (this.readyResolve = resolve));
+    /** Whether this instance gets the single-instance lock. */
+    lockAvailable = options.singleInstanceLock ?? true;
+    requestSingleInstanceLock(): boolean {
+      return this.lockAvailable;
+    }
+    whenReady(): Promise<void> {
+      return this.ready;
+    }
+    /** Test helper: Electron finished starting. */
+    becomeReady(): void {
+      this.readyResolve();
+    }
+    quit(): void {
+      this.quitCalls += 1;
+      const before = new FakeEvent();
+      this.emit("before-quit", before);
+      if (before.defaultPrevented) return;
+      for (const window of [...windows]) window.close();
+      const will = new FakeEvent();
+      this.emit("will-quit", will);
+    }
+    exit(code = 0): void {
+      this.exitCode = code;
+    }
+    getAppPath(): string {
+      return process.cwd();
+    }
+  }
+  const app = new FakeApp();
+
+  class FakeWebContents extends EventEmitter {
+    readonly id = nextWebContentsId++;
+    readonly sent: { channel: string; args: unknown[] }[] = [];
+    windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
+    destroyed = false;
+    send(channel: string, ...args: unknown[]): void {
+      this.sent.push({ channel, args });
+    }
+    setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
+      this.windowOpenHandler = handler;
+    }
+    isDestroyed(): boolean {
+      return this.destroyed;
+    }
+  }
+
+  class FakeBrowserWindow extends EventEmitter {
+    readonly webContents = new FakeWebContents();
+    visible = false;
+    minimized = false;
+    focused = false;
+    destroyed = false;
+    loadedFile: string | null = null;
+    constructor(readonly options: Record<string, unknown>) {
+      super();
+      windows.push(this);
+    }
+    async loadFile(file: string): Promise<void> {
+      this.loadedFile = file;
+      this.emit("ready-to-show");
+    }
+    show(): void {
+      this.visible = true;
+    }
+    hide(): void {
+      this.visible = false;
+      this.focused = false;
+    }
+    focus(): void {
+      this.focused = true;
+    }
+    isVisible(): boolean {
+      return this.visible;
+    }
+    isMinimized(): boolean {
+      return this.minimized;
+    }
+    minimize(): void {
+      this.minimized = true;
+    }
+    restore(): void {
+      this.minimized = false;
+    }
+    isDestroyed(): boolean {
+      return this.destroyed;
+    }
+    /** Like clicking the window's close button: listeners may prevent it. */
+    close(): void {
+      if (this.destroyed) return;
+      const event = new FakeEvent();
+      this.emit("close", event);
+      if (event.defaultPrevented) return;
+      this.destroyed = true;
+      this.webContents.destroyed = true;
+      this.visible = false;
+      this.emit("closed");
+    }
+  }
+
+  class FakeTray extends EventEmitter {
+    image: unknown;
+    tooltip = "";
+    menu: { items: FakeMenuItem[] } | null = null;
+    destroyed = false;
+    constructor(image: unknown) {
+      super();
+      this.image = image;
+      trays.push(this);
+    }
+    setImage(image: unknown): void {
+      this.image = image;
+    }
+    setToolTip(text: string): void {
+      this.tooltip = text;
+    }
+    setContextMenu(menu: { items: FakeMenuItem[] }): void {
+      this.menu = menu;
+    }
+    destroy(): void {
+      this.destroyed = true;
+    }
+  }
+
+  const module = {
+    app,
+    BrowserWindow: FakeBrowserWindow,
+    Tray: FakeTray,
+    Menu: { buildFromTemplate: (template: FakeMenuItem[]) => ({ items: template }) },
+    nativeImage: { createFromPath: (file: string) => ({ file, isEmpty: () => false }) },
+    ipcMain: {
+      handle(channel: string, handler: (event: unknown, ...args: unknown[]) => unknown): void {
+        if (handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+        handlers.set(channel, handler);
+      },
+      removeHandler(channel: string): void {
+        handlers.delete(channel);
+      },
+    },
+    contextBridge: {
+      exposeInMainWorld(key: string, api: unknown): void {
+        exposed.set(key, api);
+      },
+    },
+    ipcRenderer: {
+      invoke: async (channel: string, ...args: unknown[]) => {
+        const handler = handlers.get(channel);
+        if (!handler) throw new Error(`No handler registered for '${channel}'`);
+        return handler({ sender: { id: -1 }, senderFrame: null }, ...args);
+      },
+      on(channel: string, listener: (...args: unknown[]) => void) {
+        const set = rendererListeners.get(channel) ?? new Set();
+        set.add(listener);
+        rendererListeners.set(channel, set);
+      },
+      removeListener(channel: string, listener: (...args: unknown[]) => void) {
+        rendererListeners.get(channel)?.delete(listener);
+      },
+    },
+  };
+
+  return {
+    module,
+    app,
+    windows,
+    trays,
+    exposed,
+    /** Calls an ipcMain handler as if a renderer with this sender and frame URL invoked it. */
+    invoke(channel: string, sender: { webContentsId: number; frameUrl: string; subframe?: boolean }, ...args: unknown[]): Promise<unknown> {
+      const handler = handlers.get(channel);
+      if (!handler) throw new Error(`No handler registered for '${channel}'`);
+      const event = {
+        sender: { id: sender.webContentsId },
+        senderFrame: { url: sender.frameUrl, parent: sender.subframe ? {} : null },
+      };
+      return Promise.resolve(handler(event, ...args));
+    },
+    /** Delivers a message on the renderer side, as main's webContents.send would. */
+    sendToRenderer(channel: string, ...args: unknown[]): void {
+      for (const listener of rendererListeners.get(channel) ?? []) listener({}, ...args);
+    },
+    handlerChannels: () => [...handlers.keys()],
+  };
+}
+
+export type FakeElectron = ReturnType<typeof createFakeElectron>;
