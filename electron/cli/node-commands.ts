@@ -6,20 +6,27 @@ import { startLocalNetwork } from "../agent/local-network";
 import { startNodeHost } from "../agent/node-host";
 import type { CliValues } from "./cli-options";
 import { createConsoleLogger } from "./console-logger";
-import { findElectronBinary } from "./electron-launcher";
+import { prepareElectron, runDesktopApp } from "./electron-launcher";
 import type { CliIo } from "./main";
 import { parsePort } from "./main";
 
 /** `offpeak up`: prints OPENAI_BASE_URL, OPENAI_API_KEY and DASHBOARD_URL, then serves until stopped. */
 export async function runUpCommand(values: CliValues, io: CliIo): Promise<number> {
   const logger = createConsoleLogger(values.verbose ? "debug" : "warn");
-  const electron = findElectronBinary();
-  if (!electron.ok) io.err(`Running headless: the desktop app cannot start here (${electron.reason}).`);
-  else io.err(`Running headless: the desktop app is started with "npm run app".`);
+  const port = parsePort(values.port);
+  const electron = prepareElectron();
+  if (electron.ok) {
+    io.err("Opening the Offpeak desktop app.");
+    const env: Record<string, string> = { OFFPEAK_DATA_DIR: resolveDataDir(values["data-dir"]) };
+    if (values.model) env.OFFPEAK_MODEL = values.model;
+    if (port !== undefined) env.OFFPEAK_PORT = String(port);
+    return runDesktopApp(electron.path, env);
+  }
+  io.err(`Running headless: the desktop app cannot start here (${electron.reason}).`);
   const network = await startLocalNetwork({
     dataDir: values["data-dir"],
     modelPath: values.model,
-    port: parsePort(values.port),
+    port,
     logger,
   });
   const state = await network.control.getState();

@@ -14,7 +14,13 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."
 const logger = createConsoleLogger(process.env.OFFPEAK_DEBUG ? "debug" : "info");
 
 startDesktopApp({
-  startAgent: () => startLocalNetwork({ dataDir: process.env.OFFPEAK_DATA_DIR, logger }),
+  startAgent: () =>
+    startLocalNetwork({
+      dataDir: process.env.OFFPEAK_DATA_DIR,
+      modelPath: process.env.OFFPEAK_MODEL,
+      port: process.env.OFFPEAK_PORT ? Number(process.env.OFFPEAK_PORT) : undefined,
+      logger,
+    }),
   preloadPath: path.join(repoRoot, "dist", "electron", "preload.cjs"),
   indexFile: path.join(repoRoot, "dist", "renderer", "index.html"),
   trayImagesDir: path.join(repoRoot, "resources", "tray"),

@@ -1,4 +1,5 @@
-import { copyFile, mkdtemp, open, readdir, readFile, rm, stat, truncate, utimes, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, stat, truncate, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getLlama, LlamaCompletion, type Llama } from "node-llama-cpp";
@@ -14,13 +15,14 @@ beforeAll(async () => {
   llama = await getLlama({ gpu: false, build: "never" });
 });
 afterAll(async () => {
-  let t = Date.now();
-  await Promise.race([llama?.dispose(), new Promise((r) => setTimeout(r, 5000))]);
-  console.log("DISPOSE", Date.now() - t);
-  t = Date.now();
+  // The Llama instance is left to process exit: with node-llama-cpp 3.21.1, llama.dispose()
+  // never resolves after a failed loadModel once the garbage collector has run.
   await rm(dir, { recursive: true, force: true });
-  console.log("RM", Date.now() - t);
 });
+
+function sha256(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
 
 /** Greedy completion of a prompt, counting the generated tokens. */
 async function complete(modelPath: string, prompt: string): Promise<{ text: string; tokens: number }> {
@@ -105,16 +107,17 @@ describe("determinism", () => {
 });
 
 describe("ensureDemoModel", () => {
-  it("writes the stories15M-shaped demo once, keeps a good copy and replaces a wrong one", async () => {
+  it("writes the stories15M-shaped demo once, keeps a good copy and replaces a damaged one", async () => {
     const demoDir = join(dir, "demo", "nested");
     const path = await ensureDemoModel(demoDir);
     expect(path).toBe(join(demoDir, DEMO_MODEL_FILE));
     const summary = await checkGgufFile(path);
     expect(summary.embeddingLength).toBe(288);
     expect(summary.blockCount).toBe(6);
+    expect(summary.vocabSize).toBe(32000);
     expect(summary.fileTypeName).toBe("Q8_0");
-    const expectedBytes = buildDemoModelWriter(DEMO_MODEL_OPTIONS).layout().totalBytes;
-    expect(summary.bytes).toBe(expectedBytes);
+    expect(summary.bytes).toBe(buildDemoModelWriter(DEMO_MODEL_OPTIONS).layout().totalBytes);
+    const original = sha256(await readFile(path));
 
     // A good copy is left alone (its mtime does not move).
     const old = new Date(Date.now() - 3_600_000);
@@ -122,18 +125,10 @@ describe("ensureDemoModel", () => {
     await ensureDemoModel(demoDir);
     expect(Math.round((await stat(path)).mtimeMs)).toBe(old.getTime());
 
-    // A damaged copy (wrong size) is regenerated into place, with no temporary file left over.
-    const backup = join(dir, "demo-backup.gguf");
-    await copyFile(path, backup);
-    const handle = await open(path, "a");
-    await handle.write(Buffer.from("junk"));
-    await handle.close();
+    // A damaged copy (here cut short) is regenerated into place, with no temporary file left over.
+    await truncate(path, 1000);
     await ensureDemoModel(demoDir);
-    expect((await readFile(path)).equals(await readFile(backup))).toBe(true);
-    await writeFile(path, "not a model");
-    await ensureDemoModel(demoDir);
-    expect((await stat(path)).size).toBe(expectedBytes);
+    expect(sha256(await readFile(path))).toBe(original);
     expect(await readdir(demoDir)).toEqual([DEMO_MODEL_FILE]);
-    await rm(backup);
   });
 });
