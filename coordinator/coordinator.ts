@@ -15,6 +15,7 @@ import { rememberModels } from "./model-catalog";
 import { NodeHub } from "./node-hub";
 import { HttpApi } from "./http-api";
 import type { DispatcherDeps } from "./job-dispatcher";
+import { CapacityQueue } from "./capacity-queue";
 
 export type { Database } from "./db";
 export type { Logger } from "../shared/logger";
@@ -43,6 +44,13 @@ export interface CoordinatorOptions {
   cancelGraceMs?: number;
   /** Interval of WebSocket pings; a node that misses one is dropped (default 15 s). */
   heartbeatMs?: number;
+  /**
+   * Requests that may wait for one model while every node serving it is busy (default 64);
+   * beyond that a request is answered 429 at once.
+   */
+  maxQueueLength?: number;
+  /** Longest a request waits for a busy node to free a slot before it is answered 503 (default 15 s). */
+  maxQueueWaitMs?: number;
   /** Clock (tests replace it). */
   clock?: () => Date;
 }
@@ -69,6 +77,7 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
   if (opts.adminToken.length === 0) throw new RangeError("adminToken must not be empty");
   const price = opts.defaultPrice ?? DEFAULT_PRICE;
   const ledger = new Ledger(opts.db, clock);
+  const queue = new CapacityQueue({ maxQueueLength: opts.maxQueueLength ?? 64, maxQueueWaitMs: opts.maxQueueWaitMs ?? 15_000, logger });
 
   const server = createServer();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
@@ -100,6 +109,7 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     nodeEarnings: (address) => ledger.nodeEarnings(address),
     onModels: (models) => rememberModels(opts.db, models, clock()),
+    onCapacityChange: () => queue.wake(),
   });
   const dispatcher: DispatcherDeps = {
     hub,
@@ -110,6 +120,7 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     dispatchTimeoutMs: opts.dispatchTimeoutMs ?? 30_000,
     cancelGraceMs: opts.cancelGraceMs ?? 5_000,
     maxAttempts: 3,
+    queue,
   };
   const api = new HttpApi({
     db: opts.db,

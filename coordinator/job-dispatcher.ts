@@ -1,14 +1,16 @@
 /**
- * Runs one consumer job on the network: picks a node, sends the job, relays its tokens, retries
- * on another node when it fails before the first token, and closes the job in the ledger —
- * settled from a verified receipt, or released (nobody charged, nobody credited).
+ * Runs one consumer job on the network: picks a node (waiting in line, bounded, when every node
+ * serving the model is busy), sends the job, relays its tokens, retries on another node when it
+ * fails before the first token, and closes the job in the ledger — settled from a verified
+ * receipt, or released (nobody charged, nobody credited).
  */
 import type { FinishReason, JobFailureCode, JobInput, Receipt, Sampling } from "../shared/protocol";
 import { jobCostMicroUsd, type ModelPrice } from "../shared/money";
 import type { Logger } from "../shared/logger";
 import type { Ledger } from "./ledger";
 import type { NodeHub, NodeJobListener } from "./node-hub";
-import { pickNode } from "./node-scorer";
+import { pickNode, servesModel } from "./node-scorer";
+import type { CapacityQueue } from "./capacity-queue";
 import { checkReceipt } from "./receipt-check";
 import { errorBody, type OpenAiError } from "./openai-format";
 
@@ -33,12 +35,20 @@ export interface DispatcherDeps {
   /** Time a node has to confirm a cancel with `done` before the job is closed without pay. */
   readonly cancelGraceMs: number;
   readonly maxAttempts: number;
+  /** Where a job waits when every node serving its model is busy. */
+  readonly queue: Pick<CapacityQueue, "wait">;
 }
 
 /** How a job ended, for the consumer. */
 export type JobOutcome =
   | { readonly ok: true; readonly text: string; readonly finishReason: FinishReason; readonly promptTokens: number; readonly completionTokens: number }
   | { readonly ok: false; readonly status: number; readonly error: OpenAiError; readonly retryAfterSeconds?: number };
+
+interface Started {
+  readonly nodeId: string;
+  readonly address: string;
+  readonly ended: Promise<AttemptEnd>;
+}
 
 type AttemptEnd =
   | { kind: "done"; finishReason: FinishReason; receipt: Receipt }
@@ -54,6 +64,13 @@ const noCapacity = (): JobOutcome => ({
   ok: false,
   status: 503,
   error: errorBody("No node can serve this model right now; try again shortly.", "server_error", "no_capacity"),
+  retryAfterSeconds: RETRY_AFTER_SECONDS,
+});
+
+const queueFull = (model: string): JobOutcome => ({
+  ok: false,
+  status: 429,
+  error: errorBody(`Every node serving '${model}' is busy and too many requests are already waiting for it; try again shortly.`, "requests", "rate_limit_exceeded"),
   retryAfterSeconds: RETRY_AFTER_SECONDS,
 });
 
@@ -157,21 +174,44 @@ export async function runJob(deps: DispatcherDeps, spec: JobSpec, onText: (text:
     }
   };
 
+  // Picking a node and sending it the job happen in one synchronous step (here or inside the
+  // queue's wake), so no other job can take the slot in between.
+  let attempts = 0;
+  const start = (): Started | undefined => {
+    const node = pickNode(deps.hub.candidates(), spec.model, tried);
+    if (!node) return undefined;
+    tried.add(node.id);
+    attempts++;
+    const address = deps.hub.addressOf(node.id) ?? "";
+    log.info("job dispatched", { jobId: spec.jobId, model: spec.model, node: node.id, address, attempt: attempts });
+    return { nodeId: node.id, address, ended: attempt(node.id) };
+  };
+  const isServed = () => deps.hub.candidates().some((n) => !tried.has(n.id) && servesModel(n, spec.model));
+
+  let gaveUp: "unserved" | "full" | "expired" = "unserved";
   for (let i = 0; i < deps.maxAttempts; i++) {
     if (signal.aborted) break;
-    const node = pickNode(deps.hub.candidates(), spec.model, tried);
-    if (!node) break;
-    tried.add(node.id);
-    const address = deps.hub.addressOf(node.id) ?? "";
-    log.info("job dispatched", { jobId: spec.jobId, model: spec.model, node: node.id, address, attempt: i + 1 });
-    const end = await attempt(node.id);
-    if (end.kind === "done") return settle(deps, spec, node.id, address, end.finishReason, end.receipt, relayed);
+    let started = start();
+    if (!started) {
+      if (!isServed()) break;
+      log.info("every node serving the model is busy; job waits", { jobId: spec.jobId, model: spec.model, retry: i > 0 });
+      const waited = await deps.queue.wait(spec.model, { tryStart: start, isServed }, signal, i > 0);
+      if (waited.kind !== "started") {
+        if (waited.kind !== "aborted") gaveUp = waited.kind;
+        log.info("job left the wait for capacity", { jobId: spec.jobId, model: spec.model, reason: waited.kind });
+        break;
+      }
+      started = waited.value;
+    }
+    const { nodeId, address } = started;
+    const end = await started.ended;
+    if (end.kind === "done") return settle(deps, spec, nodeId, address, end.finishReason, end.receipt, relayed);
     if (end.kind === "abandoned") {
       await release("abandoned", "node did not confirm the cancel", address);
       return consumerGone();
     }
     const why = end.kind === "failed" ? `${end.code}: ${end.message}` : end.kind === "dropped" ? "node disconnected" : "no first token in time";
-    log.warn("job attempt ended without an answer", { jobId: spec.jobId, node: node.id, reason: end.kind === "failed" ? end.code : end.kind, tokens: relayed.tokens });
+    log.warn("job attempt ended without an answer", { jobId: spec.jobId, node: nodeId, reason: end.kind === "failed" ? end.code : end.kind, tokens: relayed.tokens });
     if (relayed.tokens > 0) {
       await release("failed", `after ${relayed.tokens} tokens: ${why}`, address);
       return brokenOff();
@@ -181,8 +221,13 @@ export async function runJob(deps: DispatcherDeps, spec: JobSpec, onText: (text:
       return failureOutcome(spec, end.code, end.message);
     }
   }
-  await release(signal.aborted ? "abandoned" : "failed", signal.aborted ? "consumer went away" : "no node could serve it");
-  return signal.aborted ? consumerGone() : noCapacity();
+  if (signal.aborted) {
+    await release("abandoned", "consumer went away");
+    return consumerGone();
+  }
+  const why = { unserved: "no node could serve it", full: "too many requests waiting for the model", expired: "no node had room in time" }[gaveUp];
+  await release("failed", why);
+  return gaveUp === "full" ? queueFull(spec.model) : noCapacity();
 }
 
 async function settle(

@@ -51,6 +51,11 @@ export interface NodeHubDeps {
   /** Called with a logged-in node's models (to remember them as known). */
   onModels(models: readonly AdvertisedModel[]): Promise<void>;
   readonly heartbeatMs: number;
+  /**
+   * Called, synchronously, whenever a node may have room for more jobs or may have stopped
+   * serving a model: a job left a node, a node logged in, sent a status or disconnected.
+   */
+  onCapacityChange?(): void;
 }
 
 class NodeConnection {
@@ -135,6 +140,7 @@ export class NodeHub {
     const c = this.connections.get(nodeId);
     if (!c || !c.jobs.delete(jobId)) return;
     if (c.jobs.size === 0) c.lastIdleAtMs = this.deps.clock().getTime();
+    this.capacityChanged();
   }
 
   /** Sends a message to a node if it is still connected. */
@@ -172,6 +178,15 @@ export class NodeHub {
     const listeners = [...c.jobs.values()];
     c.jobs.clear();
     for (const l of listeners) l.onDisconnect();
+    this.capacityChanged();
+  }
+
+  private capacityChanged(): void {
+    try {
+      this.deps.onCapacityChange?.();
+    } catch (err) {
+      this.deps.logger.error("capacity change handling failed", { error: String(err) });
+    }
   }
 
   private beat(): void {
@@ -276,13 +291,15 @@ export class NodeHub {
     }
     c.address = address;
     // The status is applied first, so a node that got its welcome is already routable.
-    await this.applyStatus(c, msg.status);
+    await this.applyStatus(c, msg.status, false);
     const earnings = await this.deps.nodeEarnings(address);
     c.send({ type: "welcome", address: msg.address, balanceMicroUsd: earnings.balanceMicroUsd, todayMicroUsd: earnings.todayMicroUsd });
     this.deps.logger.info("node logged in", { node: c.id, address, agent: msg.agent });
+    // Jobs waiting for a slot go to the node once it has its welcome.
+    if (this.connections.get(c.id) === c) this.capacityChanged();
   }
 
-  private async applyStatus(c: NodeConnection, status: NodeStatus): Promise<void> {
+  private async applyStatus(c: NodeConnection, status: NodeStatus, wake = true): Promise<void> {
     // Models are remembered before the node becomes routable, so a request never sees a served
     // model that is not yet "known".
     try {
@@ -297,6 +314,7 @@ export class NodeHub {
       capacity: status.capacity,
       models: status.models.map((m) => m.id),
     });
+    if (wake && this.connections.get(c.id) === c) this.capacityChanged();
   }
 }
 

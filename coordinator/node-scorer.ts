@@ -16,9 +16,14 @@ export interface NodeCandidate {
   readonly lastIdleAtMs: number;
 }
 
+/** True when the node serves `model` at all (it shares, has the model and takes jobs), busy or not. */
+export function servesModel(node: NodeCandidate, model: string): boolean {
+  return node.sharing && node.models.includes(model) && node.capacity > 0;
+}
+
 /** True when the node can take a job for `model` now. */
 export function canServe(node: NodeCandidate, model: string): boolean {
-  return node.sharing && node.models.includes(model) && node.capacity - node.inFlight > 0;
+  return servesModel(node, model) && node.capacity - node.inFlight > 0;
 }
 
 /**
