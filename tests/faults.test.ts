@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GgufWriter } from "../electron/agent/models/gguf-writer";
 import { startNodeHost } from "../electron/agent/node-host";
 import { silentLogger } from "../shared/logger";
 import { makeTinyModel, startTestNetwork, type TestNetwork } from "./support/network";
@@ -123,5 +124,18 @@ describe("broken model files", () => {
         startNodeHost({ coordinatorUrl: "ws://127.0.0.1:9/v1/node", dataDir: join(dir, "node"), modelPath, logger: silentLogger }),
       ).rejects.toThrow(modelPath);
     }
+  });
+
+  it("refuses, quickly and naming the file, a well-formed GGUF that llama.cpp cannot load", async () => {
+    const strange = join(dir, "strange-arch.gguf");
+    await new GgufWriter()
+      .addKv("general.architecture", { type: "string", value: "no-such-architecture" })
+      .addTensor({ name: "weights", dims: [32], type: 0, data: () => [new Float32Array(32)] })
+      .write(strange);
+    const started = Date.now();
+    await expect(
+      startNodeHost({ coordinatorUrl: "ws://127.0.0.1:9/v1/node", dataDir: join(dir, "node2"), modelPath: strange, logger: silentLogger }),
+    ).rejects.toThrow(strange);
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });

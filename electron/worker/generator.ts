@@ -72,6 +72,23 @@ const llamaLogLevels: Partial<Record<LlamaLogLevel, WorkerLogLevel>> = {
   [LlamaLogLevel.debug]: "debug",
 };
 
+/**
+ * After a failed load, node-llama-cpp 3.21's `Llama.dispose()` can wait forever once garbage
+ * collection has run; the worker does not wait for it longer than this before reporting.
+ */
+const DISPOSE_AFTER_FAILURE_MS = 1000;
+
+/** Disposes `resource`, giving up after `ms` (the process is about to report and may exit). */
+async function disposeWithin(resource: { dispose(): Promise<void> }, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref?.();
+  });
+  await Promise.race([resource.dispose().catch(() => undefined), timeout]);
+  clearTimeout(timer);
+}
+
 /** A loaded model with one context sequence; runs jobs one at a time. */
 export class LlamaGenerator {
   private busy = false;
@@ -105,7 +122,7 @@ export class LlamaGenerator {
     try {
       llamaModel = await llama.loadModel({ modelPath: options.modelPath });
     } catch (error) {
-      await llama.dispose().catch(() => undefined);
+      await disposeWithin(llama, DISPOSE_AFTER_FAILURE_MS);
       throw new Error(`Cannot load model file ${options.modelPath}: ${errorMessage(error)}`);
     }
     try {
@@ -117,8 +134,8 @@ export class LlamaGenerator {
       const hardware = await describeHardware(llama);
       return new LlamaGenerator(llama, llamaModel, context, sequence, { name: String(name).slice(0, 300), contextSize, trainContextSize }, hardware);
     } catch (error) {
-      await llamaModel.dispose().catch(() => undefined);
-      await llama.dispose().catch(() => undefined);
+      await disposeWithin(llamaModel, DISPOSE_AFTER_FAILURE_MS);
+      await disposeWithin(llama, DISPOSE_AFTER_FAILURE_MS);
       throw new Error(`Cannot start model ${options.modelPath}: ${errorMessage(error)}`);
     }
   }
