@@ -61,7 +61,15 @@ function openPostgres(url: string): Database {
       return { rows: result.rows as T[] };
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      // Every statement of the transaction goes through this one client.
       const client = await pool.connect();
+      // A checked-out client whose connection dies emits "error"; unheard, it would crash the
+      // process. The failing statement rejects on its own; the client must not go back to the pool.
+      let broken: Error | undefined;
+      const onError = (err: Error) => {
+        broken ??= err;
+      };
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const value = await fn({
@@ -73,10 +81,16 @@ function openPostgres(url: string): Database {
         await client.query("COMMIT");
         return value;
       } catch (err) {
-        await client.query("ROLLBACK").catch(() => {});
+        if (!broken) {
+          await client.query("ROLLBACK").catch((rollbackErr: unknown) => {
+            broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+          });
+        }
         throw err;
       } finally {
-        client.release();
+        client.off("error", onError);
+        // release(err) destroys the connection instead of reusing one in an unknown state.
+        client.release(broken);
       }
     },
     close: () => pool.end(),
@@ -85,9 +99,12 @@ function openPostgres(url: string): Database {
 
 /** Applies every migration the database has not recorded yet, each in its own transaction. */
 async function migrate(db: Database): Promise<void> {
-  await db.query(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
-  );
+  // Under the lock too: two concurrent CREATE TABLE IF NOT EXISTS can both try to create it, and
+  // the loser fails with a duplicate key in pg_type.
+  await db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`);
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+  });
   for (let i = 0; i < MIGRATIONS.length; i++) {
     const version = i + 1;
     const sql = MIGRATIONS[i] as string;

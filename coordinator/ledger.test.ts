@@ -1,17 +1,15 @@
 /**
- * The ledger on a real database: PGlite in memory always, and PostgreSQL too when
- * OFFPEAK_TEST_POSTGRES_URL names one.
+ * The ledger on both databases the coordinator supports: PGlite in memory, and a real
+ * PostgreSQL server started for this file (see tests/support/database-suites.ts).
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Receipt } from "../shared/protocol";
 import { splitCost } from "../shared/money";
 import { openDatabase, toSafeInteger, type Database } from "./db";
 import { consumerAccountId, Ledger, nodeAccountId, PLATFORM_ACCOUNT } from "./ledger";
 import { createApiKey, findApiKey } from "./api-keys";
-
-const targets: { name: string; target: string | undefined }[] = [{ name: "PGlite", target: undefined }];
-if (process.env.OFFPEAK_TEST_POSTGRES_URL) targets.push({ name: "PostgreSQL", target: process.env.OFFPEAK_TEST_POSTGRES_URL });
+import { describeOnEachDatabase } from "../tests/support/database-suites";
 
 const NODE = "0x00000000000000000000000000000000000000aa";
 
@@ -19,13 +17,13 @@ function receiptFor(jobId: string, promptTokens = 10, completionTokens = 20): Re
   return { jobId, model: "m", promptTokens, completionTokens, outputHash: `0x${"ab".repeat(32)}`, signature: "0x1234" };
 }
 
-describe.each(targets)("ledger on $name", ({ target }) => {
+describeOnEachDatabase("ledger", (database) => {
   let db: Database;
   let now = new Date("2026-03-10T12:00:00Z");
   let ledger: Ledger;
 
   beforeAll(async () => {
-    db = await openDatabase(target);
+    db = await openDatabase(database.target());
     ledger = new Ledger(db, () => now);
   });
   afterAll(async () => {

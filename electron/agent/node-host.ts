@@ -11,6 +11,7 @@ import { prepareDataDir, type DataPaths } from "./data-dir";
 import { FileKeyStore, type KeyStore } from "./key-store";
 import { locateModel } from "./models/model-locator";
 import { NodeAgent } from "./node-agent";
+import { ConfSettingsStore, type SettingsStore } from "./settings-store";
 import { openWallet } from "./wallet";
 import { WorkerSupervisor, type WorkerState } from "./worker-supervisor";
 import { NodeWorkerSpawner, type WorkerSpawner } from "./worker-spawner";
@@ -28,6 +29,8 @@ export interface NodeHostOptions {
   /** How the worker process is started (child process headless, utilityProcess in Electron). */
   readonly spawner?: WorkerSpawner;
   readonly keyStore?: KeyStore;
+  /** The owner's settings; default: settings.json in the data folder. */
+  readonly settings?: SettingsStore;
   readonly contextSize?: number;
   readonly threads?: number;
   readonly sharing?: boolean;
@@ -65,6 +68,7 @@ export function engineProblem(state: WorkerState): string | null {
 export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost> {
   const { logger } = options;
   const paths = await prepareDataDir(options.dataDir);
+  const settings = options.settings ?? new ConfSettingsStore(paths.root);
   const wallet = await openWallet(options.keyStore ?? new FileKeyStore(paths.root));
   const model = await locateModel({ modelPath: options.modelPath, modelsDir: paths.models, demoDir: paths.demo });
   logger.info("model chosen", { model: model.id, demo: model.demo });
@@ -75,7 +79,7 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     modelId: model.id,
     modelLabel: model.label,
     demo: model.demo,
-    contextSize: options.contextSize,
+    contextSize: options.contextSize ?? settings.get().contextSize,
     threads: options.threads ?? defaultThreads(availableParallelism()),
     gpu: process.env.NODE_LLAMA_CPP_GPU !== "false",
     logger,
@@ -87,7 +91,11 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     wallet,
     logger,
     agentVersion: AGENT_VERSION,
-    sharing: options.sharing,
+    sharing: options.sharing ?? settings.get().sharing,
+  });
+  // The Share switch survives a restart.
+  agent.onState((state) => {
+    if (state.sharing !== settings.get().sharing) settings.update({ sharing: state.sharing });
   });
   const control = await startControlServer({ control: agent, staticDir: RENDERER_DIR, logger });
   try {
