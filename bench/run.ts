@@ -3,7 +3,9 @@
  * measured in the same run. `BENCH_ROUNDS` sets the number of alternating rounds (default 7).
  */
 import { benchWholePath } from "./whole-path";
+import { benchWorker } from "./worker";
 
 process.env.NODE_LLAMA_CPP_GPU ??= "false";
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
 await benchWholePath(rounds);
+await benchWorker(rounds);

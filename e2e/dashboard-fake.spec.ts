@@ -124,3 +124,14 @@ test("says so when the node goes away, and when the link's token is wrong", asyn
   await fresh.goto(`http://127.0.0.1:${server.port}/`);
   await expect(new DashboardPage(fresh).error).toContainText("Open the full dashboard link");
 });
+
+test("shows the sandbox, the worker, and why this backend", async ({ page }) => {
+  const dashboard = new DashboardPage(page);
+  await dashboard.open(server.url);
+  await expect(dashboard.sandbox).toHaveText("Sandboxed (bubblewrap): no network, read-only code and models");
+  await expect(dashboard.worker).toHaveText("Ready");
+  await expect(dashboard.backendReason).toHaveText("No supported GPU found; using the CPU");
+  control.update({ worker: { state: "restarting", reason: "the worker crashed (exit code 139); restarting in 2 s" } });
+  await expect(dashboard.worker).toHaveText("Restarting: the worker crashed (exit code 139); restarting in 2 s");
+  await page.screenshot({ path: test.info().outputPath("dashboard-worker.png"), fullPage: true });
+});

@@ -49,7 +49,9 @@ test("opens a window on the dashboard, locked down, with only the ControlApi bri
   const dashboard = new DashboardPage(page);
   await expect(dashboard.activity).toBeVisible({ timeout: 60_000 });
   await expect(dashboard.shareSwitch).toBeVisible();
-  expect(await page.evaluate(() => Object.keys(window.offpeak ?? {}).sort())).toEqual(["getState", "onState", "setSharing"]);
+  expect(await page.evaluate(() => Object.keys(window.offpeak ?? {}).sort())).toEqual(
+    ["cancelDownload", "getSettings", "getState", "listModels", "onState", "pullModel", "removeModel", "setSharing", "updateSettings", "useModel"],
+  );
   expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe("undefined");
   await page.screenshot({ path: "test-results/screenshots/electron-window.png" });
 });

@@ -3,8 +3,9 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer, type WebSocket as ServerSocket } from "ws";
 import type { NodeState } from "../shared/control-api";
-import { sampleNodeState } from "../tests/fake-electron/fake-control-api";
-import { createControlClient, tokenFromHash, type ConnectionStatus, type ControlClient, type SocketLike } from "./control-client";
+import { DEFAULT_SETTINGS } from "../shared/settings";
+import { sampleCatalog, sampleInstalled, sampleNodeState } from "../tests/fake-electron/fake-control-api";
+import { BAD_REPLY_ERROR, createControlClient, tokenFromHash, type ConnectionStatus, type ControlClient, type SocketLike } from "./control-client";
 
 const TOKEN = "test-token-0123456789";
 
@@ -82,6 +83,60 @@ describe("control client", () => {
     expect(a).toEqual({ ok: true, value: state });
     expect(b).toMatchObject({ ok: true, value: { sharing: true } });
     expect(c.connection).toBe("open");
+  });
+
+  /** Each method, the frame it must send, a valid answer, and an answer that breaks its schema. */
+  const methods = () => {
+    const state = sampleNodeState();
+    const models = { installed: sampleInstalled(), catalog: sampleCatalog() };
+    return [
+      { call: (c: ControlClient) => c.getState(), frame: { method: "getState" }, value: state, bad: { ...state, activity: "dancing" } },
+      { call: (c: ControlClient) => c.setSharing(true), frame: { method: "setSharing", on: true }, value: state, bad: { sharing: true } },
+      { call: (c: ControlClient) => c.getSettings(), frame: { method: "getSettings" }, value: DEFAULT_SETTINGS, bad: { ...DEFAULT_SETTINGS, parallelSequences: 0 } },
+      {
+        call: (c: ControlClient) => c.updateSettings({ contextSize: 4096 }),
+        frame: { method: "updateSettings", patch: { contextSize: 4096 } },
+        value: { ...DEFAULT_SETTINGS, contextSize: 4096 },
+        bad: { contextSize: "big" },
+      },
+      { call: (c: ControlClient) => c.listModels(), frame: { method: "listModels" }, value: models, bad: { installed: "none" } },
+      { call: (c: ControlClient) => c.pullModel("hf:a/b/c.gguf"), frame: { method: "pullModel", ref: "hf:a/b/c.gguf" }, value: null, bad: { started: true } },
+      { call: (c: ControlClient) => c.cancelDownload("download-1"), frame: { method: "cancelDownload", downloadId: "download-1" }, value: null, bad: 1 },
+      { call: (c: ControlClient) => c.removeModel("m1"), frame: { method: "removeModel", modelId: "m1" }, value: null, bad: "deleted" },
+      { call: (c: ControlClient) => c.useModel("m1"), frame: { method: "useModel", modelId: "m1" }, value: state, bad: null },
+    ];
+  };
+
+  it("sends each method's request frame and resolves with the answer its schema accepts", async () => {
+    const cases = methods();
+    const server = await startServer((socket, message) => {
+      const match = cases.find((c) => c.frame.method === message.method);
+      if (match) socket.send(JSON.stringify({ type: "reply", id: message.id, ok: true, value: match.value }));
+    });
+    cleanups.push(server.close);
+    const c = client(server.url);
+    for (const entry of cases) {
+      expect(await entry.call(c), entry.frame.method).toEqual({ ok: true, value: entry.value });
+      const { id, ...sent } = server.received.at(-1) as { id: number };
+      expect(sent, entry.frame.method).toEqual(entry.frame);
+      expect(typeof id).toBe("number");
+    }
+  });
+
+  it("refuses an answer that breaks the method's schema, and passes the node's refusals on", async () => {
+    const cases = methods();
+    const server = await startServer((socket, message) => {
+      const match = cases.find((c) => c.frame.method === message.method);
+      if (!match) return;
+      if (message.method === "removeModel") socket.send(JSON.stringify({ type: "reply", id: message.id, ok: false, error: "This model is being served" }));
+      else socket.send(JSON.stringify({ type: "reply", id: message.id, ok: true, value: match.bad }));
+    });
+    cleanups.push(server.close);
+    const c = client(server.url);
+    for (const entry of cases) {
+      const expected = entry.frame.method === "removeModel" ? "This model is being served" : BAD_REPLY_ERROR;
+      expect(await entry.call(c), entry.frame.method).toEqual({ ok: false, error: expected });
+    }
   });
 
   it("delivers pushed state and ignores frames that break the contract", async () => {

@@ -1,15 +1,19 @@
 /**
  * The dashboard's {@link ControlApi} over the agent's control WebSocket: sends the session token
- * first, checks every frame against the contract, puts a timeout on every call and reconnects
- * with backoff when the connection drops.
+ * first, checks every frame against the contract (each reply's value against its method's schema
+ * in `controlResultSchemas`), puts a timeout on every call and reconnects with backoff when the
+ * connection drops.
  */
 import {
+  controlResultSchemas,
   controlServerFrameSchema,
   type ControlApi,
-  type ControlRequest,
+  type ControlMethod,
   type NodeState,
   type Result,
 } from "../shared/control-api";
+import type { ControlArgs, ControlValue } from "../shared/control-dispatch";
+import { readHash } from "./routes";
 
 /** Where the connection to the node stands. */
 export type ConnectionStatus = "connecting" | "open" | "reconnecting" | "unauthorized" | "closed";
@@ -48,21 +52,20 @@ export interface ControlClient extends ControlApi {
 const CLOSE_UNAUTHORIZED = 4401;
 const OPEN = 1;
 
-/** A request without its id (the client numbers them). */
-type RequestBody = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, "id"> : never) : never;
+/** The answer a call gets when the node sent something outside the contract. */
+export const BAD_REPLY_ERROR = "The node sent an answer this dashboard does not understand.";
 
 interface PendingCall {
+  readonly method: ControlMethod;
   readonly frame: string;
   sent: boolean;
-  readonly resolve: (result: Result<NodeState>) => void;
+  readonly resolve: (result: Result<unknown>) => void;
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
-/** Reads the session token from a dashboard link's fragment (`#token=…`). */
+/** Reads the session token from a dashboard link's fragment (`#token=…`, or `#/models?token=…`). */
 export function tokenFromHash(hash: string): string | null {
-  const params = new URLSearchParams(hash.startsWith("#") ? hash.slice(1) : hash);
-  const token = params.get("token");
-  return token !== null && token.length > 0 ? token : null;
+  return readHash(hash).token;
 }
 
 /** Creates the client and starts connecting. */
@@ -86,7 +89,7 @@ export function createControlClient(options: ControlClientOptions): ControlClien
     for (const listener of connectionListeners) listener(next);
   }
 
-  function finish(id: number, result: Result<NodeState>): void {
+  function finish(id: number, result: Result<unknown>): void {
     const call = pending.get(id);
     if (!call) return;
     clearTimeout(call.timer);
@@ -109,7 +112,14 @@ export function createControlClient(options: ControlClientOptions): ControlClien
       for (const listener of stateListeners) listener(frame.state);
       return;
     }
-    finish(frame.id, frame.ok ? { ok: true, value: frame.value } : { ok: false, error: frame.error });
+    if (!frame.ok) {
+      finish(frame.id, { ok: false, error: frame.error });
+      return;
+    }
+    const call = pending.get(frame.id);
+    if (!call) return;
+    const value = controlResultSchemas[call.method].safeParse(frame.value);
+    finish(frame.id, value.success ? { ok: true, value: value.data } : { ok: false, error: BAD_REPLY_ERROR });
   }
 
   function connect(): void {
@@ -155,14 +165,16 @@ export function createControlClient(options: ControlClientOptions): ControlClien
     });
   }
 
-  function call(request: RequestBody): Promise<Result<NodeState>> {
+  /** Sends one request and resolves with its checked answer (or why there is none). */
+  function call<M extends ControlMethod>(method: M, args: ControlArgs<M>): Promise<Result<ControlValue<M>>> {
     if (status === "closed") return Promise.resolve({ ok: false, error: "The dashboard is closed." });
     if (status === "unauthorized") return Promise.resolve({ ok: false, error: "This dashboard link is no longer valid." });
     const id = nextId++;
-    const frame = JSON.stringify({ ...request, id });
+    const frame = JSON.stringify({ ...args, method, id });
     return new Promise((resolve) => {
       const timer = setTimeout(() => finish(id, { ok: false, error: "The node did not answer in time." }), callTimeoutMs);
-      const entry: PendingCall = { frame, sent: false, resolve, timer };
+      // The value was checked against this method's schema in handleFrame.
+      const entry: PendingCall = { method, frame, sent: false, resolve: resolve as (result: Result<unknown>) => void, timer };
       pending.set(id, entry);
       if (socket !== null && socket.readyState === OPEN && status === "open") {
         socket.send(frame);
@@ -177,8 +189,15 @@ export function createControlClient(options: ControlClientOptions): ControlClien
     get connection() {
       return status;
     },
-    getState: () => call({ method: "getState" }),
-    setSharing: (on: boolean) => call({ method: "setSharing", on }),
+    getState: () => call("getState", {}),
+    setSharing: (on) => call("setSharing", { on }),
+    getSettings: () => call("getSettings", {}),
+    updateSettings: (patch) => call("updateSettings", { patch }),
+    listModels: () => call("listModels", {}),
+    pullModel: (ref) => call("pullModel", { ref }),
+    cancelDownload: (downloadId) => call("cancelDownload", { downloadId }),
+    removeModel: (modelId) => call("removeModel", { modelId }),
+    useModel: (modelId) => call("useModel", { modelId }),
     onState(listener) {
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);

@@ -5,6 +5,7 @@
 import type { ControlApi } from "../shared/control-api";
 import { createControlClient, tokenFromHash } from "./control-client";
 import type { ConnectionSource } from "./node-state-store";
+import { hashWithoutToken } from "./routes";
 
 declare global {
   interface Window {
@@ -26,7 +27,8 @@ export function openControlSource(win: Window): ControlSource {
   const fromLink = tokenFromHash(win.location.hash);
   if (fromLink !== null) {
     win.sessionStorage.setItem(TOKEN_KEY, fromLink);
-    win.history.replaceState(null, "", win.location.pathname + win.location.search);
+    // The page named next to the token (`#/models?token=…`) stays.
+    win.history.replaceState(null, "", win.location.pathname + win.location.search + hashWithoutToken(win.location.hash));
   }
   const token = fromLink ?? win.sessionStorage.getItem(TOKEN_KEY);
   if (token === null) return { kind: "missing-token" };

@@ -20,10 +20,14 @@ export interface ConnectionSource {
 }
 
 export interface NodeStateStore {
+  /** The agent's methods, for pages that read settings and models. */
+  readonly api: ControlApi;
   subscribe(listener: () => void): () => void;
   getSnapshot(): NodeStateView;
   /** Asks the agent to switch sharing; the new state arrives through the store. */
   setSharing(on: boolean): Promise<Result<NodeState>>;
+  /** Asks the agent to serve another installed model; the state it answers is applied. */
+  useModel(modelId: string): Promise<Result<NodeState>>;
   dispose(): void;
 }
 
@@ -49,6 +53,7 @@ export function createNodeStateStore(api: ControlApi, connection?: ConnectionSou
   void api.getState().then(accept, (error: unknown) => update({ error: String(error) }));
 
   return {
+    api,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -56,6 +61,11 @@ export function createNodeStateStore(api: ControlApi, connection?: ConnectionSou
     getSnapshot: () => view,
     async setSharing(on) {
       const result = await api.setSharing(on);
+      if (result.ok) update({ state: result.value });
+      return result;
+    },
+    async useModel(modelId) {
+      const result = await api.useModel(modelId);
       if (result.ok) update({ state: result.value });
       return result;
     },

@@ -21,6 +21,20 @@ export const settingsSchema = z.object({
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
+/**
+ * A change to some settings: the same fields and rules, without defaults, so a key the patch
+ * leaves out stays as it is (zod fills defaults even inside `.partial()`). Unknown keys are refused.
+ */
+export const settingsPatchSchema = z
+  .object({
+    sharing: settingsSchema.shape.sharing.removeDefault().optional(),
+    allowUnsandboxed: settingsSchema.shape.allowUnsandboxed.removeDefault().optional(),
+    idleUnloadMinutes: settingsSchema.shape.idleUnloadMinutes.removeDefault().optional(),
+    parallelSequences: settingsSchema.shape.parallelSequences.removeDefault().optional(),
+    contextSize: settingsSchema.shape.contextSize.removeDefault().optional(),
+  })
+  .strict();
+
 /** The defaults of every setting. */
 export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});
 

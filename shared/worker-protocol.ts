@@ -30,6 +30,8 @@ export const agentToWorkerMessageSchema = z.discriminatedUnion("type", [
     contextSize: z.number().int().positive().max(1_048_576),
     threads: z.number().int().positive().max(1024),
     gpu: z.boolean(),
+    /** Jobs the worker runs at once, each on its own context sequence (default 1). */
+    sequences: z.number().int().positive().max(64).optional(),
   }),
   z.object({ v, type: z.literal("generate"), jobId, input: jobInputSchema, sampling: samplingSchema }),
   z.object({ v, type: z.literal("cancel"), jobId }),
@@ -52,7 +54,14 @@ export type WorkerLogLevel = z.infer<typeof logLevelSchema>;
 
 export const workerToAgentMessageSchema = z.discriminatedUnion("type", [
   z.object({ v, type: z.literal("ready"), pid: z.number().int().positive() }),
-  z.object({ v, type: z.literal("loaded"), model: loadedModelSchema, hardware: hardwareSchema }),
+  z.object({
+    v,
+    type: z.literal("loaded"),
+    model: loadedModelSchema,
+    hardware: hardwareSchema,
+    /** Why this backend runs the model: "Metal (Apple M2 Pro, 32 GB unified memory)", "CUDA failed to load (…); using Vulkan (…)". */
+    backendReason: z.string().max(1000).optional(),
+  }),
   z.object({ v, type: z.literal("load-failed"), message: z.string().max(4000) }),
   z.object({ v, type: z.literal("tokens"), jobId, text, count: count.min(1) }),
   z.object({

@@ -96,7 +96,14 @@ describe("a request served end to end", () => {
   });
 
   it("charges the consumer exactly the job's cost and credits the node the same (fee 0)", async () => {
-    const before = await net.state();
+    // Credits of earlier requests may still be on their way: wait until the balance holds still.
+    let before = await net.state();
+    for (let stable = 0, i = 0; stable < 3 && i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = await net.state();
+      stable = now.earnings.balanceMicroUsd === before.earnings.balanceMicroUsd && now.currentJob === null ? stable + 1 : 0;
+      before = now;
+    }
     const result = await net.client.completions.create({ model: net.modelId, prompt: "Count", max_tokens: 8, temperature: 0 });
     const cost = jobCostMicroUsd(DEFAULT_PRICE, result.usage?.prompt_tokens ?? 0, result.usage?.completion_tokens ?? 0);
     expect(cost).toBeGreaterThan(0);

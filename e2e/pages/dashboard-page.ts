@@ -8,6 +8,9 @@ export class DashboardPage {
   readonly model: Locator;
   readonly demoModel: Locator;
   readonly backend: Locator;
+  readonly backendReason: Locator;
+  readonly sandbox: Locator;
+  readonly worker: Locator;
   readonly tokensPerSecond: Locator;
   readonly earningsToday: Locator;
   readonly balance: Locator;
@@ -24,6 +27,9 @@ export class DashboardPage {
     this.model = page.getByTestId("model");
     this.demoModel = page.getByTestId("demo-model");
     this.backend = page.getByTestId("backend");
+    this.backendReason = page.getByTestId("backend-reason");
+    this.sandbox = page.getByTestId("sandbox");
+    this.worker = page.getByTestId("worker");
     this.tokensPerSecond = page.getByTestId("tokens-per-second");
     this.earningsToday = page.getByTestId("earnings-today");
     this.balance = page.getByTestId("balance");

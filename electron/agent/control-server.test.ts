@@ -125,6 +125,68 @@ describe("control server", () => {
     expect(control.sharingCalls).toEqual([true]);
   });
 
+  it("reads and changes the settings over HTTP, refusing bad values and missing tokens", async () => {
+    const base = `http://127.0.0.1:${server.port}`;
+    const auth = { Authorization: `Bearer ${server.token}`, "Content-Type": "application/json" };
+    expect((await fetch(`${base}/api/settings`)).status).toBe(401);
+    expect((await fetch(`${base}/api/settings`, { method: "PATCH", body: '{"contextSize":4096}' })).status).toBe(401);
+    const read = await fetch(`${base}/api/settings`, { headers: auth });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ allowUnsandboxed: false, idleUnloadMinutes: 15 });
+
+    for (const body of ['{"parallelSequences":0}', '{"unknown":true}', "not json", "[1]"]) {
+      const bad = await fetch(`${base}/api/settings`, { method: "PATCH", headers: auth, body });
+      expect(bad.status, body).toBe(400);
+      expect(await bad.json()).toMatchObject({ error: expect.stringContaining("settings") });
+    }
+    expect(control.settingsCalls).toEqual([]);
+
+    const ok = await fetch(`${base}/api/settings`, { method: "PATCH", headers: auth, body: '{"allowUnsandboxed":true,"idleUnloadMinutes":0}' });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ allowUnsandboxed: true, idleUnloadMinutes: 0 });
+    expect(control.settingsCalls).toEqual([{ allowUnsandboxed: true, idleUnloadMinutes: 0 }]);
+    expect((await fetch(`${base}/api/settings`, { method: "POST", headers: auth, body: "{}" })).status).toBe(405);
+  });
+
+  it("lists, pulls and deletes models over HTTP, with the token", async () => {
+    const base = `http://127.0.0.1:${server.port}`;
+    const auth = { Authorization: `Bearer ${server.token}`, "Content-Type": "application/json" };
+    expect((await fetch(`${base}/api/models`)).status).toBe(401);
+    expect((await fetch(`${base}/api/models/pull`, { method: "POST", body: '{"ref":"x"}' })).status).toBe(401);
+    expect((await fetch(`${base}/api/models/offpeak-demo-tiny`, { method: "DELETE" })).status).toBe(401);
+    expect(control.pullCalls).toEqual([]);
+    expect(control.removeCalls).toEqual([]);
+
+    const list = await fetch(`${base}/api/models`, { headers: auth });
+    expect(list.status).toBe(200);
+    const view = (await list.json()) as { catalog: { verdict: string }[] };
+    expect(view.catalog.map((m) => m.verdict)).toEqual(["fits", "fits-slowly", "does-not-fit"]);
+
+    for (const body of ['{"ref":""}', '{"url":"hf:a/b/c.gguf"}', "{"]) {
+      expect((await fetch(`${base}/api/models/pull`, { method: "POST", headers: auth, body })).status, body).toBe(400);
+    }
+    const refused = await fetch(`${base}/api/models/pull`, { method: "POST", headers: auth, body: '{"ref":"no-such-model"}' });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ error: expect.stringContaining("catalog") });
+    const pulled = await fetch(`${base}/api/models/pull`, { method: "POST", headers: auth, body: '{"ref":"hf:owner/repo/model.gguf"}' });
+    expect(pulled.status).toBe(202);
+    expect(control.state.downloads).toMatchObject([{ name: "model.gguf", state: "downloading" }]);
+
+    const active = await fetch(`${base}/api/models/offpeak-demo-tiny`, { method: "DELETE", headers: auth });
+    expect(active.status).toBe(409);
+    expect(await active.json()).toMatchObject({ error: expect.stringContaining("being served") });
+    control.setModels({
+      ...control.modelsView,
+      installed: [...control.modelsView.installed, { id: "old model", name: "Old", path: "/models/old.gguf", bytes: 1, active: false, demo: false }],
+    });
+    const removed = await fetch(`${base}/api/models/old%20model`, { method: "DELETE", headers: auth });
+    expect(removed.status).toBe(200);
+    expect(control.removeCalls).toEqual(["offpeak-demo-tiny", "old model"]);
+    expect(control.modelsView.installed.map((m) => m.id)).toEqual(["offpeak-demo-tiny"]);
+    expect((await fetch(`${base}/api/models/%E0%A4%A`, { method: "DELETE", headers: auth })).status).toBe(400);
+    expect((await fetch(`${base}/api/models`, { method: "DELETE", headers: auth })).status).toBe(405);
+  });
+
   it("refuses requests that name another host (DNS rebinding) or come from another origin", async () => {
     const rebound = await rawGet(server.port, "/api/state", { Host: `evil.example:${server.port}`, Authorization: `Bearer ${server.token}` });
     expect(rebound.status).toBe(403);
@@ -198,6 +260,101 @@ describe("control server", () => {
     control.failWith = "The wallet is locked";
     client.socket.send(JSON.stringify({ id: 9, method: "setSharing", on: true }));
     expect(await client.next()).toEqual({ type: "reply", id: 9, ok: false, error: "The wallet is locked" });
+    client.socket.close();
+  });
+
+  /** An authenticated socket, past its first state frame. */
+  async function authedClient() {
+    const client = connect(server);
+    await client.opened;
+    client.socket.send(JSON.stringify({ token: server.token }));
+    expect(await client.next()).toMatchObject({ type: "state" });
+    return client;
+  }
+
+  /** The reply to request `id`, skipping state pushes. */
+  async function replyTo(client: Awaited<ReturnType<typeof authedClient>>, id: number) {
+    for (let i = 0; i < 10; i++) {
+      const frame = await client.next();
+      if (frame.type === "reply" && frame.id === id) return frame;
+    }
+    throw new Error(`no reply to ${id}`);
+  }
+
+  it("answers every ControlApi method over the socket", async () => {
+    const client = await authedClient();
+    const send = (frame: object) => client.socket.send(JSON.stringify(frame));
+
+    send({ id: 1, method: "getSettings" });
+    expect(await replyTo(client, 1)).toMatchObject({ ok: true, value: { allowUnsandboxed: false, parallelSequences: 1 } });
+
+    send({ id: 2, method: "updateSettings", patch: { idleUnloadMinutes: 30, contextSize: 4096 } });
+    expect(await replyTo(client, 2)).toMatchObject({ ok: true, value: { idleUnloadMinutes: 30, contextSize: 4096 } });
+    // The patch reaches the agent as sent: the settings it leaves out are not reset to defaults.
+    expect(control.settingsCalls).toEqual([{ idleUnloadMinutes: 30, contextSize: 4096 }]);
+
+    send({ id: 3, method: "listModels" });
+    const models = await replyTo(client, 3);
+    expect(models).toMatchObject({ ok: true, value: { installed: [{ id: "offpeak-demo-tiny", active: true }] } });
+
+    send({ id: 4, method: "pullModel", ref: "qwen2.5-0.5b-instruct-q4_k_m" });
+    expect(await replyTo(client, 4)).toEqual({ type: "reply", id: 4, ok: true, value: null });
+    expect(control.pullCalls).toEqual(["qwen2.5-0.5b-instruct-q4_k_m"]);
+    const downloadId = control.state.downloads[0]?.id ?? "";
+
+    send({ id: 5, method: "cancelDownload", downloadId });
+    expect(await replyTo(client, 5)).toEqual({ type: "reply", id: 5, ok: true, value: null });
+    expect(control.state.downloads[0]?.state).toBe("cancelled");
+
+    control.setModels({
+      ...control.modelsView,
+      installed: [...control.modelsView.installed, { id: "other", name: "Other", path: "/models/other.gguf", bytes: 10, active: false, demo: false }],
+    });
+    send({ id: 6, method: "useModel", modelId: "other" });
+    expect(await replyTo(client, 6)).toMatchObject({ ok: true, value: { model: { id: "other" } } });
+
+    send({ id: 7, method: "removeModel", modelId: "offpeak-demo-tiny" });
+    expect(await replyTo(client, 7)).toEqual({ type: "reply", id: 7, ok: true, value: null });
+    expect(control.removeCalls).toEqual(["offpeak-demo-tiny"]);
+    client.socket.close();
+  });
+
+  it("refuses a malformed payload for each method, naming the method and the field", async () => {
+    const client = await authedClient();
+    const bad: [object, RegExp][] = [
+      [{ method: "setSharing" }, /setSharing.*on/],
+      [{ method: "updateSettings", patch: { parallelSequences: 0 } }, /updateSettings.*parallelSequences/],
+      [{ method: "updateSettings", patch: { wallet: "x" } }, /updateSettings/],
+      [{ method: "updateSettings" }, /updateSettings.*patch/],
+      [{ method: "pullModel", ref: "" }, /pullModel.*ref/],
+      [{ method: "cancelDownload", id2: "x" }, /cancelDownload.*downloadId/],
+      [{ method: "removeModel", modelId: 5 }, /removeModel.*modelId/],
+      [{ method: "useModel" }, /useModel.*modelId/],
+    ];
+    let id = 100;
+    for (const [frame, error] of bad) {
+      id += 1;
+      client.socket.send(JSON.stringify({ id, ...frame }));
+      const reply = await replyTo(client, id);
+      expect(reply, JSON.stringify(frame)).toMatchObject({ ok: false, error: expect.stringMatching(error) });
+    }
+    expect(control.settingsCalls).toEqual([]);
+    expect(control.pullCalls).toEqual([]);
+    expect(control.cancelCalls).toEqual([]);
+    expect(control.removeCalls).toEqual([]);
+    expect(control.useCalls).toEqual([]);
+    client.socket.close();
+  });
+
+  it("passes a refusal of the agent for a model call back as an error reply", async () => {
+    const client = await authedClient();
+    client.socket.send(JSON.stringify({ id: 11, method: "removeModel", modelId: "offpeak-demo-tiny" }));
+    expect(await replyTo(client, 11)).toEqual({
+      type: "reply",
+      id: 11,
+      ok: false,
+      error: "This model is being served; use another one first.",
+    });
     client.socket.close();
   });
 

@@ -1,23 +1,20 @@
 /**
- * The agent's local control server: serves the built dashboard on 127.0.0.1, a tiny HTTP API for
- * the command line (`offpeak status --json`), and a WebSocket at `/control` that speaks the
- * {@link ControlApi} contract. Every caller needs the per-session token; the Host and Origin
- * headers are checked so a web page on another name (DNS rebinding) cannot reach it.
+ * The agent's local control server: serves the built dashboard on 127.0.0.1, the HTTP API of
+ * control-http-api.ts for the command line, and a WebSocket at `/control` that speaks the
+ * {@link ControlApi} contract (one request frame per method, validated with
+ * `controlRequestSchema`). Every caller needs the per-session token; the Host and Origin headers
+ * are checked so a web page on another name (DNS rebinding) cannot reach it.
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
 import { z } from "zod";
-import {
-  controlRequestSchema,
-  type ControlApi,
-  type ControlServerFrame,
-  type NodeState,
-  type Result,
-} from "../../shared/control-api";
+import { controlRequestSchema, type ControlApi, type ControlServerFrame, type Result } from "../../shared/control-api";
+import { dispatchControlRequest } from "../../shared/control-dispatch";
+import { createApiHandler, firstIssue, sameSecret, sendJson } from "./control-http-api";
 import { silentLogger, type Logger } from "../../shared/logger";
 
 export interface ControlServerOptions {
@@ -46,7 +43,6 @@ export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 
 const MAX_FRAME_BYTES = 64 * 1024;
-const MAX_BODY_BYTES = 1024;
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
@@ -63,47 +59,19 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 };
 
 const authFrameSchema = z.object({ token: z.string().max(256) });
-const sharingBodySchema = z.object({ on: z.boolean() });
 
-/** Compares two secrets in constant time (hashing first so lengths never leak). */
-function sameSecret(a: string, b: string): boolean {
-  const ha = createHash("sha256").update(a).digest();
-  const hb = createHash("sha256").update(b).digest();
-  return timingSafeEqual(ha, hb);
+/** The id of a request frame that failed validation, when it has a usable one (else -1). */
+function requestId(json: unknown): number {
+  const rawId = typeof json === "object" && json !== null ? (json as { id?: unknown }).id : undefined;
+  return typeof rawId === "number" && Number.isInteger(rawId) ? rawId : -1;
 }
 
-function bearerToken(req: IncomingMessage): string | null {
-  const header = req.headers.authorization;
-  if (typeof header !== "string") return null;
-  const m = /^Bearer\s+(\S+)$/i.exec(header);
-  return m?.[1] ?? null;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
-  res.end(JSON.stringify(body));
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on("data", (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        done = true;
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (!done) resolve(Buffer.concat(chunks).toString("utf8"));
-    });
-    req.on("error", () => resolve(null));
-  });
+/** Why a request frame was refused, in words the caller's developer can act on. */
+function describeBadRequest(json: unknown, error: z.ZodError): string {
+  const method = typeof json === "object" && json !== null ? (json as { method?: unknown }).method : undefined;
+  const known = controlRequestSchema.options.some((option) => option.shape.method.value === method);
+  if (!known) return "unknown or malformed request";
+  return `malformed ${String(method)} request: ${firstIssue(error)}`;
 }
 
 /** Starts the control server; resolves once it listens. */
@@ -187,40 +155,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     res.end(req.method === "HEAD" ? undefined : body);
   }
 
-  async function replyResult(res: ServerResponse, result: Result<NodeState>): Promise<void> {
-    if (result.ok) sendJson(res, 200, result.value);
-    else sendJson(res, 503, { error: result.error });
-  }
-
-  async function handleApi(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-    const given = bearerToken(req);
-    if (given === null || !sameSecret(given, token)) {
-      res.setHeader("WWW-Authenticate", "Bearer");
-      sendJson(res, 401, { error: "missing or wrong token" });
-      return;
-    }
-    if (pathname === "/api/state" && req.method === "GET") {
-      await replyResult(res, await control.getState());
-      return;
-    }
-    if (pathname === "/api/sharing" && req.method === "POST") {
-      const text = await readBody(req, MAX_BODY_BYTES);
-      let parsed: unknown = undefined;
-      try {
-        parsed = text === null ? undefined : JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      const body = sharingBodySchema.safeParse(parsed);
-      if (!body.success) {
-        sendJson(res, 400, { error: 'expected a JSON body {"on": true|false}' });
-        return;
-      }
-      await replyResult(res, await control.setSharing(body.data.on));
-      return;
-    }
-    sendJson(res, 404, { error: "no such API" });
-  }
+  const handleApi = createApiHandler(control, token);
 
   const server = createServer((req, res) => {
     if (!hostAllowed(req) || !originAllowed(req)) {
@@ -253,15 +188,13 @@ export async function startControlServer(options: ControlServerOptions): Promise
     }
     const parsed = controlRequestSchema.safeParse(json);
     if (!parsed.success) {
-      const rawId = (json as { id?: unknown } | null)?.id;
-      const id = typeof rawId === "number" && Number.isInteger(rawId) ? rawId : -1;
-      send(socket, { type: "reply", id, ok: false, error: "unknown or malformed request" });
+      send(socket, { type: "reply", id: requestId(json), ok: false, error: describeBadRequest(json, parsed.error) });
       return;
     }
     const request = parsed.data;
-    let result: Result<NodeState>;
+    let result: Result<unknown>;
     try {
-      result = request.method === "getState" ? await control.getState() : await control.setSharing(request.on);
+      result = await dispatchControlRequest(control, request);
     } catch (error) {
       logger.error("control call failed", { method: request.method, error: String(error) });
       result = { ok: false, error: "the node could not do that" };

@@ -40,5 +40,7 @@ export async function prepareDataDir(root: string): Promise<DataPaths> {
   await mkdir(paths.models, { recursive: true });
   await mkdir(paths.demo, { recursive: true });
   await mkdir(paths.workerHome, { recursive: true, mode: 0o700 });
+  // The worker's temp folder (its TMPDIR inside the sandbox).
+  await mkdir(join(paths.workerHome, "tmp"), { recursive: true, mode: 0o700 });
   return paths;
 }

@@ -36,6 +36,10 @@ export class InferenceError extends Error {
 export interface EngineInfo {
   readonly model: AdvertisedModel;
   readonly hardware: Hardware;
+  /** Jobs the engine runs at once (parallel sequences); 1 when absent. */
+  readonly capacity?: number;
+  /** Why this backend was chosen, in a sentence ("CUDA failed to load (…); using Vulkan"). */
+  readonly backendReason?: string;
 }
 
 /** A running inference engine (one model, one worker process). */
@@ -51,4 +55,9 @@ export interface InferenceEngine {
   generate(job: InferenceJob, onTokens: (text: string, count: number) => void, signal: AbortSignal): Promise<InferenceResult>;
   /** Stops the worker: graceful first, then killed. */
   stop(): Promise<void>;
+  /**
+   * Frees the model's memory now; the next job loads it again (and waits for that). Jobs running
+   * at the call end with "node_yield". Optional: an engine that cannot unload leaves it out.
+   */
+  unload?(): Promise<void>;
 }

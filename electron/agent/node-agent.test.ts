@@ -9,17 +9,22 @@ import { receiptTypedData } from "../../shared/typed-data";
 import type { InboundMessage, OutgoingNodeMessage } from "./coordinator-client";
 import { InferenceError, type EngineInfo, type InferenceEngine, type InferenceJob, type InferenceResult } from "./inference";
 import { FileKeyStore } from "./key-store";
-import { NodeAgent } from "./node-agent";
+import { NodeAgent, UNSANDBOXED_WARNING } from "./node-agent";
 import { openWallet, outputHash } from "./wallet";
 import { silentLogger } from "../../shared/logger";
+import { MemorySettingsStore } from "./settings-store";
+
+const SANDBOXED = { kind: "bubblewrap" as const, active: true, detail: "bubblewrap: no network" };
 
 /** An engine that emits one word per tick until done or aborted. */
 class ScriptedEngine implements InferenceEngine {
   words = ["Once", " upon", " a", " time"];
   tickMs = 5;
+  capacity = 1;
   failWith: InferenceError | null = null;
   async start(): Promise<EngineInfo> {
     return {
+      capacity: this.capacity,
       model: { id: "tiny", label: "Tiny", contextSize: 256, demo: true },
       hardware: { backend: "cpu", gpu: null, cpu: "test cpu", memoryBytes: 1 << 30, vramBytes: null },
     };
@@ -59,6 +64,7 @@ describe("node agent", () => {
   let status: () => NodeStatus;
   let engine: ScriptedEngine;
   let agent: NodeAgent;
+  let settings: MemorySettingsStore;
   const waitFor = async (predicate: () => boolean) => {
     for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
     expect(predicate()).toBe(true);
@@ -69,9 +75,13 @@ describe("node agent", () => {
     sent = [];
     engine = new ScriptedEngine();
     const wallet = await openWallet(new FileKeyStore(dir));
+    settings = new MemorySettingsStore();
     agent = new NodeAgent({
       coordinatorUrl: "ws://127.0.0.1:1/v1/node",
-      engine,
+      model: { id: "tiny", name: "Tiny", path: "/models/tiny.gguf", bytes: 1, demo: true },
+      createEngine: () => engine,
+      settings,
+      sandbox: SANDBOXED,
       wallet,
       logger: silentLogger,
       agentVersion: "test",
@@ -82,7 +92,7 @@ describe("node agent", () => {
         return { connected: true, start() {}, send: (m) => (sent.push(m), true), close: async () => {} };
       },
     });
-    await agent.start("/models/tiny.gguf");
+    await agent.start();
     connection(true, "connected");
     deliver({ v: 1, type: "welcome", address: wallet.address, balanceMicroUsd: 50, todayMicroUsd: 7 });
   });
@@ -128,6 +138,7 @@ describe("node agent", () => {
     expect(sent.some((m) => m.type === "done")).toBe(false);
     expect(sent.some((m) => m.type === "status" && !m.status.sharing)).toBe(true);
     expect(status().sharing).toBe(false);
+    expect(settings.get().sharing).toBe(false);
     deliver(jobMessage("next"));
     await waitFor(() => sent.some((m) => m.type === "failed" && m.jobId === "next"));
     const state = await agent.getState();
@@ -168,5 +179,94 @@ describe("node agent", () => {
     const state = await agent.getState();
     expect(state.ok && state.value).toMatchObject({ activity: "connecting", coordinator: { connected: false } });
     expect(state.ok && state.value.reason).toMatch(/1006/);
+  });
+
+  it("runs as many jobs at once as the engine's capacity, and refuses one more", async () => {
+    await agent.stop();
+    engine = new ScriptedEngine();
+    engine.capacity = 2;
+    engine.words = Array.from({ length: 20 }, (_, i) => ` w${i}`);
+    sent = [];
+    const wallet = await openWallet(new FileKeyStore(dir));
+    agent = new NodeAgent({
+      coordinatorUrl: "ws://127.0.0.1:1/v1/node",
+      model: { id: "tiny", name: "Tiny", path: "/models/tiny.gguf", bytes: 1, demo: true },
+      createEngine: () => engine,
+      settings: new MemorySettingsStore(),
+      sandbox: SANDBOXED,
+      wallet,
+      logger: silentLogger,
+      agentVersion: "test",
+      connect: (handlers) => {
+        deliver = handlers.onMessage;
+        status = handlers.status;
+        handlers.onConnection(true, "connected");
+        return { connected: true, start() {}, send: (m) => (sent.push(m), true), close: async () => {} };
+      },
+    });
+    await agent.start();
+    expect(status().capacity).toBe(2);
+    deliver(jobMessage("p1", 20));
+    deliver(jobMessage("p2", 20));
+    deliver(jobMessage("p3", 20));
+    await waitFor(() => sent.filter((m) => m.type === "done").length === 2);
+    expect(sent.find((m) => m.type === "failed")).toMatchObject({ jobId: "p3", code: "busy" });
+    const firstDone = sent.findIndex((m) => m.type === "done");
+    const tokensBefore = new Set(sent.slice(0, firstDone).filter((m) => m.type === "tokens").map((m) => (m.type === "tokens" ? m.jobId : "")));
+    expect(tokensBefore).toEqual(new Set(["p1", "p2"]));
+  });
+});
+
+describe("node agent without a sandbox", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "offpeak-agent-nosandbox-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("refuses to start the worker unless the owner allows it, then warns everywhere the state shows", async () => {
+    const engine = new ScriptedEngine();
+    let starts = 0;
+    const settings = new MemorySettingsStore();
+    const statuses: NodeStatus[] = [];
+    let status: () => NodeStatus = () => {
+      throw new Error("not connected");
+    };
+    const agent = new NodeAgent({
+      coordinatorUrl: "ws://127.0.0.1:1/v1/node",
+      model: { id: "tiny", name: "Tiny", path: "/models/tiny.gguf", bytes: 1, demo: true },
+      createEngine: (_model, sandboxed) => {
+        starts++;
+        expect(sandboxed).toBe(false);
+        return engine;
+      },
+      settings,
+      sandbox: { kind: "none", active: false, detail: "bubblewrap is not installed" },
+      wallet: await openWallet(new FileKeyStore(dir)),
+      logger: silentLogger,
+      agentVersion: "test",
+      connect: (handlers) => {
+        status = handlers.status;
+        handlers.onConnection(true, "connected");
+        return { connected: true, start() {}, send: (m) => (m.type === "status" && statuses.push(m.status), true), close: async () => {} };
+      },
+    });
+    await agent.start();
+    let state = await agent.getState();
+    expect(starts).toBe(0);
+    expect(state.ok && state.value.activity).toBe("error");
+    expect(state.ok && state.value.reason).toMatch(/cannot be sandboxed here \(bubblewrap is not installed\).*Run without sandbox/);
+    expect(status().sharing).toBe(false);
+
+    await agent.updateSettings({ allowUnsandboxed: true });
+    for (let i = 0; i < 100 && !(await agent.getState().then((s) => s.ok && s.value.activity === "ready")); i++) await new Promise((r) => setTimeout(r, 10));
+    state = await agent.getState();
+    expect(starts).toBe(1);
+    expect(state.ok && state.value.activity).toBe("ready");
+    expect(state.ok && state.value.warnings).toEqual([UNSANDBOXED_WARNING]);
+    expect(status().sharing).toBe(true);
+    await agent.stop();
   });
 });

@@ -1,14 +1,20 @@
 /**
  * The node agent: owns the node's one state object, keeps the connection to the coordinator,
- * takes jobs while the owner shares, runs them on the inference engine, streams tokens back and
- * signs a receipt for each. It implements {@link ControlApi} for the UIs.
+ * takes jobs while the owner shares, runs them on the inference engine (see job-runner.ts) and
+ * implements {@link ControlApi} for the UIs. The worker starts only inside its sandbox, unless
+ * the owner allowed running without one.
  */
-import type { ControlApi, NodeActivity, NodeState, Result } from "../../shared/control-api";
+import type { ControlApi, NodeActivity, NodeState, Result, SandboxStatus, WorkerStatus } from "../../shared/control-api";
 import type { Logger } from "../../shared/logger";
-import type { CoordinatorMessage, JobFailureCode, NodeStatus } from "../../shared/protocol";
+import type { NodeStatus } from "../../shared/protocol";
+import type { Settings } from "../../shared/settings";
 import { CoordinatorClient, type InboundMessage, type OutgoingNodeMessage } from "./coordinator-client";
-import { InferenceError, type EngineInfo, type InferenceEngine } from "./inference";
-import { outputHash, type NodeWallet } from "./wallet";
+import type { EngineInfo, InferenceEngine } from "./inference";
+import { JobRunner } from "./job-runner";
+import { ModelControls } from "./model-controls";
+import type { InstalledModel, ModelManager } from "./models/model-manager";
+import type { SettingsStore } from "./settings-store";
+import type { NodeWallet } from "./wallet";
 
 /** The connection the agent talks through (the real client, or a test double). */
 export interface CoordinatorLink {
@@ -20,12 +26,16 @@ export interface CoordinatorLink {
 
 export interface NodeAgentOptions {
   readonly coordinatorUrl: string;
-  readonly engine: InferenceEngine;
   readonly wallet: NodeWallet;
   readonly logger: Logger;
   readonly agentVersion: string;
-  /** Whether the node shares at start (the owner's saved choice). */
-  readonly sharing?: boolean;
+  /** The model served at start. */
+  readonly model: InstalledModel;
+  /** Makes the engine for a model (with or without the sandbox, as `sandboxed` says). */
+  readonly createEngine: (model: InstalledModel, sandboxed: boolean) => InferenceEngine;
+  readonly settings: SettingsStore;
+  readonly sandbox: SandboxStatus;
+  readonly models?: ModelManager;
   readonly now?: () => number;
   /** Builds the coordinator link; defaults to {@link CoordinatorClient}. */
   readonly connect?: (handlers: {
@@ -35,32 +45,30 @@ export interface NodeAgentOptions {
   }) => CoordinatorLink;
 }
 
-type JobMessage = Extract<CoordinatorMessage, { type: "job" }>;
-
-interface RunningJob {
-  readonly jobId: string;
-  readonly controller: AbortController;
-  /** Why it is being stopped: the consumer's cancel (billable) or the owner's yield (handed back). */
-  stopReason: "cancel" | "yield" | null;
-}
+export const UNSANDBOXED_WARNING =
+  "Running without a sandbox: strangers' prompts and downloaded model files are processed with access to this computer's files and network.";
 
 /** The node agent. Call {@link start}, then drive it through the {@link ControlApi} methods. */
 export class NodeAgent implements ControlApi {
   private state: NodeState;
   private readonly listeners = new Set<(state: NodeState) => void>();
   private readonly link: CoordinatorLink;
+  private readonly jobs: JobRunner;
+  private readonly modelControls: ModelControls;
+  private engine: InferenceEngine | null = null;
   private engineInfo: EngineInfo | null = null;
-  private running: RunningJob | null = null;
-  private runningDone: Promise<void> = Promise.resolve();
+  private model: InstalledModel;
   private connectionReason = "Connecting to the coordinator…";
-  private engineError: string | null = null;
+  private engineSettings: string;
+  private startError: string | null = null;
   private stopping = false;
   private readonly now: () => number;
 
   constructor(private readonly options: NodeAgentOptions) {
     this.now = options.now ?? Date.now;
+    this.model = options.model;
     this.state = {
-      sharing: options.sharing ?? true,
+      sharing: options.settings.get().sharing,
       activity: "connecting",
       reason: "Starting: loading the model",
       address: options.wallet.address,
@@ -70,7 +78,11 @@ export class NodeAgent implements ControlApi {
       currentJob: null,
       lastJob: null,
       earnings: { todayMicroUsd: 0, balanceMicroUsd: 0, jobsServed: 0 },
-      demoModel: false,
+      demoModel: options.model.demo,
+      sandbox: options.sandbox,
+      worker: { state: "stopped", reason: null },
+      warnings: [],
+      downloads: [],
     };
     const handlers = {
       status: () => this.nodeStatus(),
@@ -79,13 +91,30 @@ export class NodeAgent implements ControlApi {
     };
     this.link =
       options.connect?.(handlers) ??
-      new CoordinatorClient({
-        url: options.coordinatorUrl,
-        wallet: options.wallet,
-        agentVersion: options.agentVersion,
-        logger: options.logger,
-        ...handlers,
-      });
+      new CoordinatorClient({ url: options.coordinatorUrl, wallet: options.wallet, agentVersion: options.agentVersion, logger: options.logger, ...handlers });
+    this.jobs = new JobRunner({
+      wallet: options.wallet,
+      logger: options.logger,
+      send: (message) => this.link.send(message),
+      now: this.now,
+      events: {
+        onRunning: (running) => {
+          const first = running[0];
+          this.update({ currentJob: first ? { ...first } : null });
+        },
+        onFinished: (job) => this.update({ lastJob: job }),
+      },
+    });
+    this.modelControls = new ModelControls({
+      models: options.models,
+      activePath: () => this.model.path,
+      switchTo: (model) => this.switchModel(model),
+      logger: options.logger,
+    });
+    options.models?.onChange(() => this.update({ downloads: [...(options.models?.downloads() ?? [])] }));
+    const initial = options.settings.get();
+    this.engineSettings = `${initial.contextSize}/${initial.parallelSequences}/${initial.idleUnloadMinutes}`;
+    options.settings.onChange((settings) => this.onSettings(settings));
   }
 
   /** The node's wallet address: its identity on the network. */
@@ -93,40 +122,30 @@ export class NodeAgent implements ControlApi {
     return this.options.wallet.address;
   }
 
-  /** Loads the model in the worker, then connects to the coordinator. */
-  async start(modelPath: string): Promise<EngineInfo> {
-    try {
-      this.engineInfo = await this.options.engine.start();
-    } catch (error) {
-      this.engineError = (error as Error).message;
-      this.update({});
-      throw error;
-    }
-    const { model, hardware } = this.engineInfo;
-    this.update({
-      model: { id: model.id, label: model.label, path: modelPath, demo: model.demo, contextSize: model.contextSize },
-      hardware: { ...hardware },
-      demoModel: model.demo,
-    });
+  /** Loads the model in the worker (inside its sandbox), then connects to the coordinator. */
+  async start(): Promise<void> {
     this.link.start();
-    return this.engineInfo;
+    if (this.sandboxBlocked()) {
+      this.update({});
+      return;
+    }
+    await this.startEngine();
   }
 
-  /** Hands back the running job, closes the connection and stops the worker. */
+  /** Hands back the running jobs, closes the connection and stops the worker. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.yieldRunningJob();
-    await this.runningDone;
+    this.jobs.yieldAll();
+    await this.jobs.settled();
     await this.link.close();
-    await this.options.engine.stop();
+    await this.engine?.stop();
   }
 
-  /** Shows a problem of the inference worker in the state (null when it is fine again). */
-  setEngineProblem(problem: string | null): void {
-    if (!this.engineInfo || problem === this.engineError) return;
-    this.engineError = problem;
-    this.update({});
-    this.link.send({ type: "status", status: this.nodeStatus() });
+  /** Shows the inference worker's life (from its supervisor) in the state. */
+  setWorkerStatus(worker: WorkerStatus): void {
+    const before = this.workerProblem();
+    this.update({ worker });
+    if (before !== this.workerProblem()) this.sendStatus();
   }
 
   async getState(): Promise<Result<NodeState>> {
@@ -137,8 +156,9 @@ export class NodeAgent implements ControlApi {
     if (typeof on !== "boolean") return { ok: false, error: "setSharing takes true or false" };
     if (on === this.state.sharing) return { ok: true, value: this.state };
     this.update({ sharing: on });
-    if (!on) this.yieldRunningJob();
-    this.link.send({ type: "status", status: this.nodeStatus() });
+    if (!on) this.jobs.yieldAll();
+    this.options.settings.update({ sharing: on });
+    this.sendStatus();
     this.options.logger.info(on ? "sharing turned on" : "sharing turned off");
     return { ok: true, value: this.state };
   }
@@ -148,53 +168,146 @@ export class NodeAgent implements ControlApi {
     return () => this.listeners.delete(listener);
   }
 
+  async getSettings(): Promise<Result<Settings>> {
+    return { ok: true, value: this.options.settings.get() };
+  }
+
+  async updateSettings(patch: Partial<Settings>): Promise<Result<Settings>> {
+    try {
+      return { ok: true, value: this.options.settings.update(patch) };
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
+    }
+  }
+
+  listModels = () => this.modelControls.list();
+  pullModel = (ref: string) => this.modelControls.pull(ref);
+  cancelDownload = (id: string) => this.modelControls.cancel(id);
+  removeModel = (id: string) => this.modelControls.remove(id);
+
+  async useModel(id: string): Promise<Result<NodeState>> {
+    const result = await this.modelControls.use(id);
+    return result.ok ? { ok: true, value: this.state } : result;
+  }
+
+  private sandboxBlocked(): boolean {
+    return !this.options.sandbox.active && !this.options.settings.get().allowUnsandboxed;
+  }
+
+  private async startEngine(): Promise<void> {
+    const engine = this.options.createEngine(this.model, this.options.sandbox.active);
+    this.engine = engine;
+    this.startError = null;
+    try {
+      const info = await engine.start();
+      if (this.engine !== engine) return;
+      this.engineInfo = info;
+      this.startError = null;
+      const { model, hardware } = info;
+      this.update({
+        model: { id: model.id, label: model.label, path: this.model.path, demo: model.demo, contextSize: model.contextSize },
+        hardware: { ...hardware, backendReason: info.backendReason ?? "" },
+        demoModel: model.demo,
+      });
+      this.sendStatus();
+    } catch (error) {
+      if (this.engine !== engine) return;
+      this.startError = (error as Error).message;
+      this.update({});
+      throw error;
+    }
+  }
+
+  /** Serves another installed model: hands back running jobs, stops the worker, starts a new one. */
+  private async switchModel(model: InstalledModel): Promise<void> {
+    this.jobs.yieldAll();
+    await this.jobs.settled();
+    const old = this.engine;
+    this.engine = null;
+    this.engineInfo = null;
+    this.model = model;
+    this.update({ model: null, demoModel: model.demo });
+    this.sendStatus();
+    await old?.stop();
+    if (!this.sandboxBlocked()) await this.startEngine();
+  }
+
+  private onSettings(settings: Settings): void {
+    if (settings.sharing !== this.state.sharing) void this.setSharing(settings.sharing);
+    const engineSettings = `${settings.contextSize}/${settings.parallelSequences}/${settings.idleUnloadMinutes}`;
+    if (engineSettings !== this.engineSettings) {
+      this.engineSettings = engineSettings;
+      // The worker takes these at load: reload it with the new values.
+      if (this.engine) {
+        this.switchModel(this.model).catch((error: Error) => this.options.logger.error("the worker could not restart", { error: error.message }));
+        return;
+      }
+    }
+    if (!this.sandboxBlocked() && !this.engine && !this.stopping) {
+      this.startEngine().catch((error: Error) => this.options.logger.error("the worker could not start", { error: error.message }));
+    } else if (this.sandboxBlocked() && this.engine && !this.options.sandbox.active) {
+      // The owner withdrew permission to run without a sandbox: stop serving at once.
+      this.jobs.yieldAll();
+      const engine = this.engine;
+      this.engine = null;
+      this.engineInfo = null;
+      void engine.stop();
+    }
+    this.update({});
+    this.sendStatus();
+  }
+
+  private sendStatus(): void {
+    this.link.send({ type: "status", status: this.nodeStatus() });
+  }
+
+  private workerProblem(): string | null {
+    const { state, reason } = this.state.worker;
+    if (state === "restarting" || state === "quarantined" || state === "failed") return reason ?? state;
+    return null;
+  }
+
   /** What the coordinator is told about this node. */
   private nodeStatus(): NodeStatus {
     const info = this.engineInfo;
     return {
-      sharing: this.state.sharing && info !== null && !this.stopping && this.engineError === null,
+      sharing: this.state.sharing && info !== null && !this.stopping && this.workerProblem() === null && !this.sandboxBlocked(),
       reason: this.state.reason,
       models: info ? [info.model] : [],
-      capacity: info ? 1 : 0,
+      capacity: info ? (info.capacity ?? 1) : 0,
       hardware: info?.hardware ?? { backend: "cpu", gpu: null, cpu: "unknown", memoryBytes: 0, vramBytes: null },
     };
   }
 
   private onConnection(connected: boolean, reason: string): void {
     this.connectionReason = reason;
-    if (!connected && this.running) {
-      // The coordinator has already given the job away; stop computing it.
-      this.running.stopReason = "yield";
-      this.running.controller.abort();
-    }
+    // The coordinator has already given the jobs away; stop computing them.
+    if (!connected) this.jobs.yieldAll();
     this.update({ coordinator: { url: this.options.coordinatorUrl, connected } });
   }
 
   private onMessage(message: InboundMessage): void {
     switch (message.type) {
       case "welcome":
-        this.update({
-          earnings: { ...this.state.earnings, balanceMicroUsd: message.balanceMicroUsd, todayMicroUsd: message.todayMicroUsd },
-        });
+        this.update({ earnings: { ...this.state.earnings, balanceMicroUsd: message.balanceMicroUsd, todayMicroUsd: message.todayMicroUsd } });
         return;
       case "job": {
-        const run = this.runJob(message);
-        if (this.running?.jobId === message.jobId) this.runningDone = run;
+        const info = this.engineInfo;
+        const engine = this.engine;
+        if (!this.state.sharing || this.stopping || this.sandboxBlocked())
+          return this.jobs.refuse(message.jobId, "node_yield", "the owner is not sharing this machine now", true);
+        if (!info || !engine || info.model.id !== message.model)
+          return this.jobs.refuse(message.jobId, "model_not_loaded", `model ${message.model} is not loaded here`, true);
+        if (this.jobs.size >= (info.capacity ?? 1)) return this.jobs.refuse(message.jobId, "busy", "the node is serving other jobs", true);
+        this.jobs.run(message, engine);
         return;
       }
       case "cancel":
-        if (this.running?.jobId === message.jobId) {
-          this.running.stopReason = "cancel";
-          this.running.controller.abort();
-        }
+        this.jobs.cancel(message.jobId);
         return;
       case "credit":
         this.update({
-          earnings: {
-            balanceMicroUsd: message.balanceMicroUsd,
-            todayMicroUsd: message.todayMicroUsd,
-            jobsServed: this.state.earnings.jobsServed + 1,
-          },
+          earnings: { balanceMicroUsd: message.balanceMicroUsd, todayMicroUsd: message.todayMicroUsd, jobsServed: this.state.earnings.jobsServed + 1 },
         });
         return;
       case "error":
@@ -203,86 +316,28 @@ export class NodeAgent implements ControlApi {
     }
   }
 
-  private refuse(jobId: string, code: JobFailureCode, message: string, retryable: boolean): void {
-    this.link.send({ type: "failed", jobId, code, message, retryable });
-  }
-
-  private async runJob(job: JobMessage): Promise<void> {
-    const info = this.engineInfo;
-    if (!this.state.sharing || this.stopping) return this.refuse(job.jobId, "node_yield", "the owner is not sharing this machine now", true);
-    if (!info || info.model.id !== job.model) return this.refuse(job.jobId, "model_not_loaded", `model ${job.model} is not loaded here`, true);
-    if (this.running) return this.refuse(job.jobId, "busy", "the node is serving another job", true);
-
-    const running: RunningJob = { jobId: job.jobId, controller: new AbortController(), stopReason: null };
-    this.running = running;
-    const startedAt = this.now();
-    let firstTokenAt: number | null = null;
-    let produced = 0;
-    this.update({ currentJob: { jobId: job.jobId, model: job.model, startedAt, completionTokens: 0 } });
-    try {
-      const result = await this.options.engine.generate(
-        { jobId: job.jobId, input: job.input, sampling: job.sampling },
-        (text, count) => {
-          if (running.stopReason === "yield") return;
-          firstTokenAt ??= this.now();
-          produced += count;
-          this.link.send({ type: "tokens", jobId: job.jobId, text, count });
-        },
-        running.controller.signal,
-      );
-      if (running.stopReason === "yield") {
-        this.refuse(job.jobId, "node_yield", "the owner stopped sharing; job handed back", true);
-        return;
-      }
-      const receipt = await this.options.wallet.signReceipt({
-        jobId: job.jobId,
-        model: job.model,
-        promptTokens: result.promptTokens,
-        completionTokens: result.completionTokens,
-        outputHash: outputHash(result.text),
-      });
-      this.link.send({ type: "done", jobId: job.jobId, finishReason: result.finishReason, receipt });
-      const finishedAt = this.now();
-      const seconds = (finishedAt - (firstTokenAt ?? startedAt)) / 1000;
-      this.update({
-        lastJob: {
-          jobId: job.jobId,
-          model: job.model,
-          completionTokens: result.completionTokens,
-          tokensPerSecond: seconds > 0 ? Math.round((Math.max(result.completionTokens - 1, 0) / seconds) * 10) / 10 : 0,
-          finishedAt,
-          finishReason: result.finishReason,
-        },
-      });
-    } catch (error) {
-      const failure =
-        error instanceof InferenceError ? error : new InferenceError("internal", `the worker failed: ${(error as Error).message}`, true);
-      const code = running.stopReason === "yield" ? "node_yield" : failure.code;
-      this.refuse(job.jobId, code, failure.message, running.stopReason === "yield" || failure.retryable);
-      this.options.logger.warn("job failed", { jobId: job.jobId, code, produced });
-    } finally {
-      if (this.running === running) this.running = null;
-      this.update({ currentJob: null });
-    }
-  }
-
-  private yieldRunningJob(): void {
-    if (!this.running) return;
-    this.running.stopReason = "yield";
-    this.running.controller.abort();
-  }
-
   private activity(): { activity: NodeActivity; reason: string } {
-    if (this.engineError) return { activity: "error", reason: `Error: ${this.engineError}` };
+    if (this.sandboxBlocked()) {
+      return {
+        activity: "error",
+        reason: `Not sharing: the inference worker cannot be sandboxed here (${this.options.sandbox.detail}). Install the sandbox, or turn on "Run without sandbox" in Settings.`,
+      };
+    }
+    if (this.startError) return { activity: "error", reason: `Error: ${this.startError}` };
+    const problem = this.workerProblem();
+    if (problem) return { activity: "error", reason: `Error: ${problem}` };
     if (!this.engineInfo) return { activity: "connecting", reason: "Starting: loading the model" };
     if (!this.state.sharing) return { activity: "off", reason: "Off: sharing is switched off" };
     if (!this.state.coordinator.connected) return { activity: "connecting", reason: `Connecting: ${this.connectionReason}` };
     if (this.state.currentJob) return { activity: "earning", reason: `Earning: serving a job for ${this.state.currentJob.model}` };
+    if (this.state.worker.state === "unloaded") return { activity: "ready", reason: "Ready: the model was unloaded while idle and loads again for the next job" };
     return { activity: "ready", reason: "Ready: waiting for jobs" };
   }
 
   private update(patch: Partial<NodeState>): void {
     const next = { ...this.state, ...patch };
+    const unsandboxed = !this.options.sandbox.active && this.options.settings.get().allowUnsandboxed;
+    next.warnings = unsandboxed ? [UNSANDBOXED_WARNING] : [];
     this.state = next;
     const { activity, reason } = this.activity();
     this.state = { ...next, activity, reason };

@@ -13,10 +13,20 @@ import { locateModel } from "./models/model-locator";
 import { NodeAgent } from "./node-agent";
 import { ConfSettingsStore, type SettingsStore } from "./settings-store";
 import { openWallet } from "./wallet";
+import type { WorkerStatus } from "../../shared/control-api";
+import type { InferenceEngine } from "./inference";
+import { CATALOG } from "./models/catalog";
+import { ModelLibrary } from "./models/model-library";
+import type { InstalledModel } from "./models/model-manager";
+import { MachineJudge, modelDirsFor } from "./node-host-support";
+import { detectSandbox, type SandboxPlan } from "./sandbox/sandbox";
 import { WorkerSupervisor, type WorkerState } from "./worker-supervisor";
 import { NodeWorkerSpawner, type WorkerSpawner } from "./worker-spawner";
 
 export const AGENT_VERSION = "offpeak-node/0.1.0";
+
+/** The app's code: what the sandboxed worker may read besides the models. */
+export const APP_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Where the built dashboard lives (`npm run build:renderer`). */
 export const RENDERER_DIR = fileURLToPath(new URL("../../dist/renderer", import.meta.url));
@@ -26,11 +36,18 @@ export interface NodeHostOptions {
   readonly dataDir: string;
   readonly modelPath?: string;
   readonly logger: Logger;
-  /** How the worker process is started (child process headless, utilityProcess in Electron). */
+  /**
+   * How the worker process is started when it is not wrapped in a sandbox command (the desktop
+   * app passes its utilityProcess spawner here). A sandboxed worker is always a child process
+   * started through the sandbox's command (bwrap, sandbox-exec), since Electron's utilityProcess
+   * cannot be wrapped.
+   */
   readonly spawner?: WorkerSpawner;
   readonly keyStore?: KeyStore;
   /** The owner's settings; default: settings.json in the data folder. */
   readonly settings?: SettingsStore;
+  /** The worker's sandbox; default: the one this machine offers (bubblewrap, sandbox-exec). */
+  readonly sandbox?: SandboxPlan;
   readonly contextSize?: number;
   readonly threads?: number;
   readonly sharing?: boolean;
@@ -50,17 +67,19 @@ export function defaultThreads(cores: number): number {
   return Math.max(1, cores - 1);
 }
 
-/** What the owner should read about the worker, or null when it is fine. */
-export function engineProblem(state: WorkerState): string | null {
+/** The worker's life as the owner reads it, from the supervisor's state. */
+export function workerStatus(state: WorkerState): WorkerStatus {
   switch (state.kind) {
-    case "restarting":
-      return `the inference worker stopped (${state.reason}); restarting in ${Math.ceil(state.delayMs / 1000)} s`;
+    case "ready":
+    case "starting":
+    case "stopped":
+      return { state: state.kind, reason: null };
     case "crashed":
-      return `the inference worker stopped (${state.reason})`;
-    case "failed":
-      return `the inference worker was stopped for good: ${state.reason}`;
+      return { state: "restarting", reason: `the inference worker stopped (${state.reason})` };
+    case "restarting":
+      return { state: "restarting", reason: `the inference worker stopped (${state.reason}); restarting in ${Math.ceil(state.delayMs / 1000)} s` };
     default:
-      return null;
+      return { state: state.kind, reason: "reason" in state ? String(state.reason) : null };
   }
 }
 
@@ -69,40 +88,64 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
   const { logger } = options;
   const paths = await prepareDataDir(options.dataDir);
   const settings = options.settings ?? new ConfSettingsStore(paths.root);
+  if (options.sharing !== undefined) settings.update({ sharing: options.sharing });
   const wallet = await openWallet(options.keyStore ?? new FileKeyStore(paths.root));
-  const model = await locateModel({ modelPath: options.modelPath, modelsDir: paths.models, demoDir: paths.demo });
-  logger.info("model chosen", { model: model.id, demo: model.demo });
-  let agent: NodeAgent | null = null;
-  const engine = new WorkerSupervisor({
-    spawner: options.spawner ?? new NodeWorkerSpawner({ logger, home: paths.workerHome }),
-    modelPath: model.path,
-    modelId: model.id,
-    modelLabel: model.label,
-    demo: model.demo,
-    contextSize: options.contextSize ?? settings.get().contextSize,
-    threads: options.threads ?? defaultThreads(availableParallelism()),
-    gpu: process.env.NODE_LLAMA_CPP_GPU !== "false",
+  const located = await locateModel({ modelPath: options.modelPath, modelsDir: paths.models, demoDir: paths.demo });
+  logger.info("model chosen", { model: located.id, demo: located.demo });
+  const sandbox =
+    options.sandbox ??
+    (await detectSandbox({ appRoot: APP_ROOT, modelDirs: modelDirsFor(paths, located.path), workerHome: paths.workerHome }));
+  const judge = new MachineJudge();
+  await judge.refresh(null);
+  const library = new ModelLibrary({
+    modelsDir: paths.models,
+    demoDir: paths.demo,
+    catalog: CATALOG,
+    judge: judge.judge,
     logger,
-    onStateChange: (state) => agent?.setEngineProblem(engineProblem(state)),
   });
+
+  let agent: NodeAgent | null = null;
+  let engine: WorkerSupervisor | null = null;
+  const createEngine = (model: InstalledModel, sandboxed: boolean): InferenceEngine => {
+    const current = settings.get();
+    const wrap = sandboxed ? (sandbox.wrap ?? undefined) : undefined;
+    engine = new WorkerSupervisor({
+      spawner: (!wrap && options.spawner) || new NodeWorkerSpawner({ logger, home: paths.workerHome, wrap }),
+      sequences: current.parallelSequences,
+      idleUnloadMs: current.idleUnloadMinutes * 60_000,
+      modelPath: model.path,
+      modelId: model.id,
+      modelLabel: model.name,
+      demo: model.demo,
+      contextSize: options.contextSize ?? current.contextSize,
+      threads: options.threads ?? defaultThreads(availableParallelism()),
+      gpu: process.env.NODE_LLAMA_CPP_GPU !== "false",
+      logger,
+      onStateChange: (state) => agent?.setWorkerStatus(workerStatus(state)),
+    });
+    return engine;
+  };
   agent = new NodeAgent({
     coordinatorUrl: options.coordinatorUrl,
-    engine,
     wallet,
     logger,
     agentVersion: AGENT_VERSION,
-    sharing: options.sharing ?? settings.get().sharing,
+    model: { id: located.id, name: located.label, path: located.path, bytes: 0, demo: located.demo },
+    createEngine,
+    settings,
+    sandbox: sandbox.status,
+    models: library,
   });
-  // The Share switch survives a restart.
   agent.onState((state) => {
-    if (state.sharing !== settings.get().sharing) settings.update({ sharing: state.sharing });
+    judge.refresh(state.hardware).catch((error: Error) => logger.warn("could not read the machine's memory", { error: error.message }));
   });
   const control = await startControlServer({ control: agent, staticDir: RENDERER_DIR, logger });
   try {
-    await agent.start(model.path);
+    await agent.start();
   } catch (error) {
     await control.close();
-    await engine.stop();
+    await agent.stop();
     throw error;
   }
   await writeControlFile(paths.controlFile, {
@@ -116,7 +159,7 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     agent,
     paths,
     dashboardUrl: control.url,
-    workerPid: () => engine.workerPid,
+    workerPid: () => engine?.workerPid,
     async stop() {
       await removeControlFile(paths.controlFile);
       await control.close();

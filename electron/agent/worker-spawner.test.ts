@@ -68,4 +68,43 @@ describe("NodeWorkerSpawner", () => {
     const exit = await new Promise<[number | null, string | null]>((resolve) => handle.onExit((code, signal) => resolve([code, signal])));
     expect(exit).toEqual([null, null]);
   });
+
+  it("hands the new worker's pid to the containment and releases it once the worker has exited", async () => {
+    const entry = join(dir, "waiting-worker.mjs");
+    await writeFile(entry, `process.on("message", () => process.exit(0));\n`);
+    const events: string[] = [];
+    const spawner = new NodeWorkerSpawner({
+      entry,
+      execArgv: [],
+      contain: (pid) => {
+        events.push(`contain ${pid}`);
+        return () => events.push(`release ${pid}`);
+      },
+    });
+    const handle = spawner.spawn();
+    const exit = new Promise<void>((resolve) => handle.onExit(() => resolve()));
+    expect(events).toEqual([`contain ${handle.pid}`]);
+    handle.send({ v: 1, type: "shutdown" });
+    await exit;
+    expect(events).toEqual([`contain ${handle.pid}`, `release ${handle.pid}`]);
+  });
+
+  it("stops a worker that cannot be contained instead of running it uncontained, and logs why", async () => {
+    const entry = join(dir, "idle-worker.mjs");
+    await writeFile(entry, `setInterval(() => {}, 1000);\n`);
+    const errors: string[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn() {}, error: (m) => errors.push(m) };
+    const spawner = new NodeWorkerSpawner({
+      entry,
+      execArgv: [],
+      logger,
+      contain: () => {
+        throw new Error("AssignProcessToJobObject failed: Windows error 5 (access denied)");
+      },
+    });
+    const handle = spawner.spawn();
+    const exit = await new Promise<[number | null, string | null]>((resolve) => handle.onExit((code, signal) => resolve([code, signal])));
+    expect(exit).toEqual([null, "SIGKILL"]);
+    expect(errors).toEqual([`worker ${handle.pid}: could not be contained, so it is stopped: AssignProcessToJobObject failed: Windows error 5 (access denied)`]);
+  });
 });

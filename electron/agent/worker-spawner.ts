@@ -38,11 +38,29 @@ export interface NodeWorkerSpawnerOptions {
   readonly execArgv?: readonly string[];
   /** Working directory of the worker; defaults to the project root (where `tsx` resolves). */
   readonly cwd?: string;
-  /** Rewrites the command, e.g. to run it inside an OS sandbox: `bwrap … node …`. */
-  readonly wrap?: (command: string, args: readonly string[]) => [string, string[]];
+  /**
+   * Rewrites the command, e.g. to run it inside an OS sandbox: `bwrap … node …`. It also receives
+   * the (already scrubbed) environment the worker is given, so a sandbox that clears the
+   * environment can pass those variables on.
+   */
+  readonly wrap?: (command: string, args: readonly string[], env: NodeJS.ProcessEnv) => [string, string[]];
   /** Environment the worker variables are taken from; defaults to `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Contains the worker by its pid right after it has started, e.g. in a Windows job object; may
+   * return a release, called once the worker has exited. When it throws, the worker is killed
+   * rather than run uncontained.
+   */
+  readonly contain?: (pid: number) => (() => void) | void;
 }
+
+/**
+ * The worker's file descriptor of its IPC channel (the index of "ipc" in its stdio). Node tells the
+ * child with NODE_CHANNEL_FD, in the serialization named by NODE_CHANNEL_SERIALIZATION_MODE.
+ */
+export const WORKER_IPC_FD = 3;
+/** The serialization of the worker's IPC channel. */
+export const WORKER_IPC_SERIALIZATION = "json";
 
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DEFAULT_ENTRY = fileURLToPath(new URL("../worker/worker-main.ts", import.meta.url));
@@ -54,6 +72,8 @@ export function workerEnvironment(source: NodeJS.ProcessEnv, home?: string): Nod
   if (home !== undefined) env.HOME = home;
   if (source.LANG !== undefined) env.LANG = source.LANG;
   if (source.NODE_LLAMA_CPP_GPU !== undefined) env.NODE_LLAMA_CPP_GPU = source.NODE_LLAMA_CPP_GPU;
+  // Inside the desktop app, process.execPath is Electron's binary: it runs the worker as plain Node.
+  if (process.versions.electron !== undefined) env.ELECTRON_RUN_AS_NODE = "1";
   return env;
 }
 
@@ -65,16 +85,39 @@ export class NodeWorkerSpawner implements WorkerSpawner {
   spawn(): WorkerHandle {
     const { options } = this;
     const args = [...(options.execArgv ?? ["--import", "tsx"]), options.entry ?? DEFAULT_ENTRY];
-    const [command, finalArgs] = options.wrap ? options.wrap(process.execPath, args) : [process.execPath, args];
+    const env = workerEnvironment(options.env ?? process.env, options.home);
+    const [command, finalArgs] = options.wrap ? options.wrap(process.execPath, args, env) : [process.execPath, args];
     const child = spawn(command, finalArgs, {
       cwd: options.cwd ?? PROJECT_ROOT,
-      env: workerEnvironment(options.env ?? process.env, options.home),
+      env,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
-      serialization: "json",
+      serialization: WORKER_IPC_SERIALIZATION,
       windowsHide: true,
     });
-    return new ChildWorkerHandle(child, options.logger ?? silentLogger);
+    const logger = options.logger ?? silentLogger;
+    if (options.contain && child.pid !== undefined) containChild(child, child.pid, options.contain, logger);
+    return new ChildWorkerHandle(child, logger);
   }
+}
+
+function containChild(child: ChildProcess, pid: number, contain: (pid: number) => (() => void) | void, logger: Logger): void {
+  let release: (() => void) | void;
+  try {
+    release = contain(pid);
+  } catch (error) {
+    logger.error(`worker ${pid}: could not be contained, so it is stopped: ${error instanceof Error ? error.message : String(error)}`, { pid });
+    child.kill("SIGKILL");
+    return;
+  }
+  if (!release) return;
+  const releaseOnce = release;
+  child.once("exit", () => {
+    try {
+      releaseOnce();
+    } catch (error) {
+      logger.warn(`worker ${pid}: its containment was not released cleanly: ${error instanceof Error ? error.message : String(error)}`, { pid });
+    }
+  });
 }
 
 class ChildWorkerHandle implements WorkerHandle {

@@ -3,156 +3,14 @@
  * timers: handshake, timeouts, crash restarts with backoff, quarantine, hang detection, stop.
  */
 import { describe, expect, it } from "vitest";
-import type { Logger } from "../../shared/logger";
-import type { Sampling } from "../../shared/protocol";
-import { workerToAgentMessage, type AgentToWorkerMessage, type WorkerToAgentMessage } from "../../shared/worker-protocol";
-import type { WorkerHandle, WorkerSpawner } from "./worker-spawner";
-import { WorkerSupervisor, type SupervisorTimers, type WorkerState, type WorkerSupervisorOptions } from "./worker-supervisor";
-
-type WithoutV<T> = T extends unknown ? Omit<T, "v"> : never;
-
-class FakeWorker implements WorkerHandle {
-  readonly sent: AgentToWorkerMessage[] = [];
-  readonly kills: string[] = [];
-  private messageCallbacks: ((message: unknown) => void)[] = [];
-  private exitCallbacks: ((code: number | null, signal: string | null) => void)[] = [];
-  exited = false;
-  /** Answers the agent; by default a well-behaved worker that loads at once. */
-  onSend: (message: AgentToWorkerMessage, worker: FakeWorker) => void = (message, worker) => {
-    if (message.type === "load") worker.say({ type: "loaded", model: { name: "m", contextSize: 512, trainContextSize: 512 }, hardware });
-    if (message.type === "shutdown") worker.exit(0, null);
-  };
-
-  constructor(readonly pid: number) {}
-
-  send(message: AgentToWorkerMessage): void {
-    if (this.exited) return;
-    this.sent.push(message);
-    this.onSend(message, this);
-  }
-  onMessage(callback: (message: unknown) => void): void {
-    this.messageCallbacks.push(callback);
-  }
-  onExit(callback: (code: number | null, signal: string | null) => void): void {
-    this.exitCallbacks.push(callback);
-  }
-  kill(signal: NodeJS.Signals = "SIGTERM"): void {
-    this.kills.push(signal);
-    if (signal === "SIGKILL") this.exit(null, "SIGKILL");
-  }
-  say(message: WithoutV<WorkerToAgentMessage>): void {
-    this.raw(workerToAgentMessage(message));
-  }
-  raw(message: unknown): void {
-    for (const callback of this.messageCallbacks) callback(message);
-  }
-  exit(code: number | null, signal: string | null): void {
-    if (this.exited) return;
-    this.exited = true;
-    for (const callback of this.exitCallbacks) callback(code, signal);
-  }
-}
-
-const hardware = { backend: "cpu", gpu: null, cpu: "test cpu", memoryBytes: 1024, vramBytes: null } as const;
-
-class FakeSpawner implements WorkerSpawner {
-  readonly workers: FakeWorker[] = [];
-  announce = true;
-  configure: (worker: FakeWorker) => void = () => {};
-  spawn(): WorkerHandle {
-    const worker = new FakeWorker(1000 + this.workers.length);
-    this.workers.push(worker);
-    this.configure(worker);
-    if (this.announce) queueMicrotask(() => worker.say({ type: "ready", pid: worker.pid }));
-    return worker;
-  }
-  get last(): FakeWorker {
-    return this.workers[this.workers.length - 1]!;
-  }
-}
-
-/** Virtual timers: nothing fires until `advance`. */
-function virtualTimers(): SupervisorTimers & { advance(ms: number): Promise<void>; now(): number } {
-  let now = 0;
-  let next = 1;
-  let timers: { id: number; at: number; callback: () => void }[] = [];
-  return {
-    setTimeout: (callback, ms) => {
-      const id = next++;
-      timers.push({ id, at: now + ms, callback });
-      return id;
-    },
-    clearTimeout: (id) => {
-      timers = timers.filter((t) => t.id !== id);
-    },
-    now: () => now,
-    async advance(ms) {
-      const end = now + ms;
-      for (let guard = 0; guard < 1000; guard++) {
-        await flush();
-        const due = timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
-        if (!due) break;
-        timers = timers.filter((t) => t !== due);
-        now = due.at;
-        due.callback();
-      }
-      now = end;
-      await flush();
-    },
-  };
-}
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
-
-const quietLogger: Logger & { lines: string[] } = {
-  lines: [],
-  debug(message) {
-    this.lines.push(message);
-  },
-  info(message) {
-    this.lines.push(message);
-  },
-  warn(message) {
-    this.lines.push(message);
-  },
-  error(message) {
-    this.lines.push(message);
-  },
-};
-
-function setup(extra: Partial<WorkerSupervisorOptions> = {}) {
-  const spawner = new FakeSpawner();
-  const timers = virtualTimers();
-  const states: WorkerState[] = [];
-  const supervisor = new WorkerSupervisor({
-    spawner,
-    modelPath: "/models/m.gguf",
-    modelId: "m",
-    modelLabel: "Model M",
-    demo: false,
-    threads: 3,
-    timers,
-    now: timers.now,
-    random: () => 0,
-    logger: quietLogger,
-    onStateChange: (state) => states.push(state),
-    ...extra,
-  });
-  return { spawner, timers, states, supervisor };
-}
-
-const sampling: Sampling = { maxTokens: 5, temperature: 0, topP: 1, stop: [] };
-const job = (jobId: string) => ({ jobId, input: { kind: "completion" as const, prompt: "hi" }, sampling });
-const never = new AbortController().signal;
+import { flush, hardware, job, never, setup } from "./worker-fakes.fixture";
 
 describe("WorkerSupervisor", () => {
   it("starts with a ready handshake and a load, and advertises the model", async () => {
     const { spawner, supervisor, states } = setup();
     const info = await supervisor.start();
-    expect(info).toEqual({ model: { id: "m", label: "Model M", contextSize: 512, demo: false }, hardware });
-    expect(spawner.last.sent[0]).toMatchObject({ type: "load", modelPath: "/models/m.gguf", contextSize: 2048, threads: 3, gpu: false });
+    expect(info).toEqual({ model: { id: "m", label: "Model M", contextSize: 512, demo: false }, hardware, capacity: 1 });
+    expect(spawner.last.sent[0]).toMatchObject({ type: "load", modelPath: "/models/m.gguf", contextSize: 2048, threads: 3, gpu: false, sequences: 1 });
     expect(states.map((s) => s.kind)).toEqual(["starting", "ready"]);
   });
 
@@ -245,11 +103,14 @@ describe("WorkerSupervisor", () => {
     spawner.last.say({ type: "done", jobId: "waits", finishReason: "stop", promptTokens: 1, completionTokens: 1, text: "x" });
     await expect(waiting).resolves.toMatchObject({ text: "x" });
 
-    spawner.last.exit(1, null);
-    expect(states.at(-1)).toMatchObject({ kind: "failed", reason: expect.stringContaining("crashed 3 times") });
+    spawner.last.exit(null, "SIGSEGV");
+    expect(states.at(-1)).toEqual({
+      kind: "quarantined",
+      reason: "Quarantined: the worker crashed 3 times in 1 minute running Model M on cpu (last: exit signal SIGSEGV)",
+    });
     await timers.advance(120_000);
     expect(spawner.workers).toHaveLength(3);
-    await expect(supervisor.generate(job("late"), () => {}, never)).rejects.toMatchObject({ code: "model_not_loaded" });
+    await expect(supervisor.generate(job("late"), () => {}, never)).rejects.toMatchObject({ code: "model_not_loaded", message: expect.stringContaining("Quarantined") });
   });
 
   it("kills and replaces a worker that stops producing output", async () => {
@@ -271,12 +132,11 @@ describe("WorkerSupervisor", () => {
   });
 
   it("logs and ignores invalid messages from the worker", async () => {
-    const { spawner, supervisor } = setup();
+    const { spawner, supervisor, logger } = setup();
     await supervisor.start();
-    quietLogger.lines.length = 0;
     spawner.last.raw("garbage");
     spawner.last.raw({ v: 1, type: "tokens", jobId: "x", text: "t", count: 0 });
-    expect(quietLogger.lines.filter((l) => l.includes("invalid message"))).toHaveLength(2);
+    expect(logger.lines.filter((l) => l.includes("invalid message"))).toHaveLength(2);
     expect(supervisor.state.kind).toBe("ready");
   });
 

@@ -1,9 +1,10 @@
 /**
- * The `offpeak` command: `up`, `node`, `coordinator`, `keys create`, `status`.
+ * The `offpeak` command: `up`, `node`, `coordinator`, `keys create`, `status`, `models`.
  */
 import { parseArgs } from "node:util";
 import { runCoordinatorCommand } from "./coordinator-command";
 import { runKeysCommand } from "./keys-command";
+import { runModelsCommand } from "./models-command";
 import { runNodeCommand, runUpCommand } from "./node-commands";
 import { runStatusCommand } from "./status-command";
 
@@ -15,6 +16,9 @@ Commands:
   coordinator  [--port N] [--db DIR|postgres://…] [--host H]  run the network service
   keys create  --coordinator URL --admin-token T --credit-usd N   create a consumer API key
   status       [--json] [--data-dir DIR]                     the state of the node running on this machine
+  models list  [--json] [--data-dir DIR]                     installed models and the catalog, with a verdict for this machine
+  models pull  <id|hf:owner/repo/file.gguf|https://…> [--data-dir DIR]   download and verify a model
+  models rm    <id> [--data-dir DIR]                         delete an installed model (not the one being served)
 
 Common: --verbose (log everything to stderr), --help`;
 
@@ -44,6 +48,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     io.out(USAGE);
     return command ? 0 : 2;
   }
+  if (command === "models") return runModelsCommand(rest, io);
   let parsed;
   try {
     parsed = parseArgs({

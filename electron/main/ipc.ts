@@ -1,14 +1,39 @@
 /**
- * The main process side of the preload bridge: one handler per {@link IPC_CHANNELS} entry, each
- * refusing callers that are not the app's own window and payloads that fail their schema, and
- * answering with a {@link Result}. State snapshots are pushed to the window on every change.
+ * The main process side of the preload bridge: one handler per {@link IPC_CHANNELS} method, each
+ * refusing callers that are not the app's own window and payloads that fail the contract's
+ * request schema, and answering with a {@link Result}. State snapshots are pushed to the window
+ * on every change.
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from "electron";
-import { z } from "zod";
-import { IPC_CHANNELS, type ControlApi, type NodeState, type Result } from "../../shared/control-api";
+import {
+  controlRequestSchema,
+  controlResultSchemas,
+  IPC_CHANNELS,
+  type ControlApi,
+  type ControlMethod,
+  type Result,
+} from "../../shared/control-api";
+import { CONTROL_ARGUMENT, dispatchControlRequest } from "../../shared/control-dispatch";
 import type { Logger } from "../../shared/logger";
 
-const setSharingPayload = z.boolean();
+/** The answer to a caller that is not the app's own window. */
+export const FOREIGN_SENDER_ERROR = "This caller may not control Offpeak.";
+
+/** What each method's argument must be, told to a caller that sent something else. */
+const PAYLOAD_ERRORS: Readonly<Record<ControlMethod, string>> = {
+  getState: "getState takes no argument.",
+  setSharing: "setSharing expects true or false.",
+  getSettings: "getSettings takes no argument.",
+  updateSettings: "updateSettings expects an object of known settings with valid values",
+  listModels: "listModels takes no argument.",
+  pullModel: "pullModel expects a catalog id, an hf: URI or a URL.",
+  cancelDownload: "cancelDownload expects a download id.",
+  removeModel: "removeModel expects a model id.",
+  useModel: "useModel expects a model id.",
+};
+
+/** Every method the bridge carries, in the contract's order. */
+export const CONTROL_METHODS = Object.keys(controlResultSchemas) as ControlMethod[];
 
 export interface ControlIpcOptions {
   readonly ipcMain: Pick<IpcMain, "handle" | "removeHandler">;
@@ -35,37 +60,40 @@ export function isOwnWindowSender(
   return url === own.pageUrl;
 }
 
+/** Checks one IPC call's arguments against the contract; a request ready to dispatch, or the error. */
+function parseCall(method: ControlMethod, args: readonly unknown[]) {
+  const field = CONTROL_ARGUMENT[method];
+  if (field === null ? args.length > 0 : args.length !== 1) return { ok: false as const, error: PAYLOAD_ERRORS[method] };
+  const frame = field === null ? { id: 0, method } : { id: 0, method, [field]: args[0] };
+  const parsed = controlRequestSchema.safeParse(frame);
+  if (parsed.success) return { ok: true as const, request: parsed.data };
+  if (method !== "updateSettings") return { ok: false as const, error: PAYLOAD_ERRORS[method] };
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.slice(1).join(".") ?? "";
+  return { ok: false as const, error: `${PAYLOAD_ERRORS[method]}${where === "" ? "." : `: ${where}: ${issue?.message ?? "bad value"}.`}` };
+}
+
 /** Registers the handlers and the state push; returns a function that removes them. */
 export function registerControlIpc(options: ControlIpcOptions): () => void {
   const { ipcMain, control, isTrustedSender, logger } = options;
 
-  const guarded =
-    <A extends unknown[]>(channel: string, run: (...args: A) => Promise<Result<NodeState>>) =>
-    async (event: IpcMainInvokeEvent, ...args: unknown[]): Promise<Result<NodeState>> => {
+  for (const method of CONTROL_METHODS) {
+    const channel = IPC_CHANNELS[method];
+    ipcMain.handle(channel, async (event: IpcMainInvokeEvent, ...args: unknown[]): Promise<Result<unknown>> => {
       if (!isTrustedSender(event)) {
         logger.warn("refused IPC from an unknown sender", { channel });
-        return { ok: false, error: "This caller may not control Offpeak." };
+        return { ok: false, error: FOREIGN_SENDER_ERROR };
       }
+      const call = parseCall(method, args);
+      if (!call.ok) return { ok: false, error: call.error };
       try {
-        return await run(...(args as A));
+        return await dispatchControlRequest(control, call.request);
       } catch (error) {
         logger.error("IPC handler failed", { channel, error: String(error) });
         return { ok: false, error: "The node could not do that." };
       }
-    };
-
-  ipcMain.handle(
-    IPC_CHANNELS.getState,
-    guarded(IPC_CHANNELS.getState, () => control.getState()),
-  );
-  ipcMain.handle(
-    IPC_CHANNELS.setSharing,
-    guarded(IPC_CHANNELS.setSharing, async (payload: unknown) => {
-      const on = setSharingPayload.safeParse(payload);
-      if (!on.success) return { ok: false, error: "setSharing expects true or false." };
-      return control.setSharing(on.data);
-    }),
-  );
+    });
+  }
 
   const stopPush = control.onState((state) => {
     const target = options.target();
@@ -74,7 +102,6 @@ export function registerControlIpc(options: ControlIpcOptions): () => void {
 
   return () => {
     stopPush();
-    ipcMain.removeHandler(IPC_CHANNELS.getState);
-    ipcMain.removeHandler(IPC_CHANNELS.setSharing);
+    for (const method of CONTROL_METHODS) ipcMain.removeHandler(IPC_CHANNELS[method]);
   };
 }

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { app } from "electron";
 import { startLocalNetwork } from "../agent/local-network";
 import { startDesktopApp } from "./desktop-app";
+import { UtilityProcessSpawner } from "./utility-process-spawner";
 import { createConsoleLogger } from "../cli/console-logger";
 
 // This file is electron/main/main.ts; the built preload and renderer are under dist/.
@@ -20,6 +21,8 @@ startDesktopApp({
       modelPath: process.env.OFFPEAK_MODEL,
       port: process.env.OFFPEAK_PORT ? Number(process.env.OFFPEAK_PORT) : undefined,
       logger,
+      // Used where the OS offers no sandbox command to wrap the worker in (see node-host.ts).
+      spawner: new UtilityProcessSpawner({ logger }),
     }),
   preloadPath: path.join(repoRoot, "dist", "electron", "preload.cjs"),
   indexFile: path.join(repoRoot, "dist", "renderer", "index.html"),

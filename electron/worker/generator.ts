@@ -1,12 +1,12 @@
 /**
- * The node-llama-cpp part of the inference worker: loads one model and runs one job at a time.
+ * The node-llama-cpp part of the inference worker: loads one model and runs up to N jobs at
+ * once, each on its own context sequence with a clean history.
  * The worker process drives it over IPC; benchmarks and tests drive it in-process with the
  * same settings, so both paths produce the same tokens.
  */
 import os from "node:os";
 import { stat } from "node:fs/promises";
 import {
-  getLlama,
   LlamaCompletion,
   LlamaLogLevel,
   LlamaVocabularyType,
@@ -21,6 +21,8 @@ import {
 } from "node-llama-cpp";
 import type { ChatMessage, FinishReason, Hardware, JobFailureCode, JobInput, Sampling } from "../../shared/protocol";
 import type { LoadedModel, WorkerLogLevel } from "../../shared/worker-protocol";
+import { InsufficientMemoryError } from "../agent/models/memory-fit";
+import { guardModelMemory, startLlama } from "./llama-loader";
 import { StopSequenceFilter } from "./stop-sequence-filter";
 
 /** Top-k used for every sampled job, so that seeded results agree between nodes. */
@@ -33,6 +35,8 @@ export interface GeneratorOptions {
   readonly contextSize: number;
   readonly threads: number;
   readonly gpu: boolean;
+  /** Jobs run at once, each on its own context sequence of `contextSize` tokens (default 1). */
+  readonly sequences?: number;
   /** Receives llama.cpp's own log lines (warnings and errors). */
   readonly log?: (level: WorkerLogLevel, message: string) => void;
 }
@@ -89,50 +93,71 @@ async function disposeWithin(resource: { dispose(): Promise<void> }, ms: number)
   clearTimeout(timer);
 }
 
-/** A loaded model with one context sequence; runs jobs one at a time. */
+/** A loaded model with one context sequence per parallel job; runs up to {@link capacity} jobs at once. */
 export class LlamaGenerator {
-  private busy = false;
   private disposed = false;
+  /** Sequences not running a job now. */
+  private readonly freeSequences: LlamaContextSequence[];
+  /** Jobs the generator runs at once. */
+  readonly capacity: number;
 
   private constructor(
     private readonly llama: Llama,
     private readonly llamaModel: LlamaModel,
     private readonly context: LlamaContext,
-    private readonly sequence: LlamaContextSequence,
+    sequence: LlamaContextSequence,
     /** The model and the context limit every job is held to. */
     readonly model: LoadedModel,
     readonly hardware: Hardware,
-  ) {}
+    /** Why this backend runs the model ("CUDA failed to load (…); using Vulkan (…)"). */
+    readonly backendReason: string,
+  ) {
+    const sequences = [sequence];
+    while (context.sequencesLeft > 0) sequences.push(context.getSequence());
+    this.freeSequences = sequences;
+    this.capacity = sequences.length;
+  }
 
   /** Loads the model file; rejects with a message that names the file when it cannot. */
   static async load(options: GeneratorOptions): Promise<LlamaGenerator> {
     const file = await stat(options.modelPath).catch(() => null);
     if (!file?.isFile()) throw new Error(`Model file not found: ${options.modelPath}`);
-    const llama = await getLlama({
-      gpu: options.gpu ? "auto" : false,
-      build: "never",
-      logLevel: LlamaLogLevel.warn,
-      logger: (level, message) => {
-        const mapped = llamaLogLevels[level];
-        const line = message.trim();
-        if (mapped && line) options.log?.(mapped, line);
+    const { llama, reason: backendReason } = await startLlama({
+      gpu: options.gpu,
+      log: options.log,
+      llamaOptions: {
+        logLevel: LlamaLogLevel.warn,
+        logger: (level, message) => {
+          const mapped = llamaLogLevels[level];
+          const line = message.trim();
+          if (mapped && line) options.log?.(mapped, line);
+        },
       },
     });
     let llamaModel: LlamaModel;
     try {
-      llamaModel = await llama.loadModel({ modelPath: options.modelPath });
+      await guardModelMemory(llama, { modelPath: options.modelPath, contextSize: options.contextSize, sequences: options.sequences ?? 1 }).catch(
+        (error: unknown) => {
+          // Refuse what does not fit; an estimate that cannot be made is not a reason to refuse.
+          if (error instanceof InsufficientMemoryError) throw error;
+          options.log?.("warn", `could not estimate the model's memory: ${errorMessage(error)}`);
+        },
+      );
+      // "auto": as many layers on the GPU as fit (node-llama-cpp 3.21's default, made explicit).
+      llamaModel = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: "auto" });
     } catch (error) {
       await disposeWithin(llama, DISPOSE_AFTER_FAILURE_MS);
+      if (error instanceof InsufficientMemoryError) throw error;
       throw new Error(`Cannot load model file ${options.modelPath}: ${errorMessage(error)}`);
     }
     try {
       const trainContextSize = llamaModel.trainContextSize;
       const contextSize = Math.max(1, Math.min(options.contextSize, trainContextSize));
-      const context = await llamaModel.createContext({ contextSize, threads: options.threads, sequences: 1 });
+      const context = await llamaModel.createContext({ contextSize, threads: options.threads, sequences: options.sequences ?? 1 });
       const sequence = context.getSequence();
       const name = llamaModel.fileInfo.metadata?.general?.name ?? basename(options.modelPath);
       const hardware = await describeHardware(llama);
-      return new LlamaGenerator(llama, llamaModel, context, sequence, { name: String(name).slice(0, 300), contextSize, trainContextSize }, hardware);
+      return new LlamaGenerator(llama, llamaModel, context, sequence, { name: String(name).slice(0, 300), contextSize, trainContextSize }, hardware, backendReason);
     } catch (error) {
       await disposeWithin(llamaModel, DISPOSE_AFTER_FAILURE_MS);
       await disposeWithin(llama, DISPOSE_AFTER_FAILURE_MS);
@@ -140,15 +165,21 @@ export class LlamaGenerator {
     }
   }
 
-  /** True while a job runs. */
+  /** Jobs running now. */
+  get activeJobs(): number {
+    return this.capacity - this.freeSequences.length;
+  }
+
+  /** True while every sequence runs a job. */
   get isBusy(): boolean {
-    return this.busy;
+    return this.freeSequences.length === 0;
   }
 
   /**
-   * Runs one job from a clean context. `onChunk` receives the text as it is produced with the
-   * number of tokens in each chunk; aborting `signal` ends the job with finishReason "cancelled".
-   * Rejects with {@link GenerationError}.
+   * Runs one job on a free sequence, from a clean history. `onChunk` receives the text as it is
+   * produced with the number of tokens in each chunk; aborting `signal` ends the job with
+   * finishReason "cancelled". Rejects with {@link GenerationError} ("busy" when every sequence
+   * runs a job).
    */
   async generate(
     request: GenerationRequest,
@@ -156,16 +187,21 @@ export class LlamaGenerator {
     signal?: AbortSignal,
   ): Promise<GenerationOutcome> {
     if (this.disposed) throw new GenerationError("model_not_loaded", "The model is not loaded", true);
-    if (this.busy) throw new GenerationError("busy", "The worker is already running a job", true);
-    this.busy = true;
+    const sequence = this.freeSequences.pop();
+    if (!sequence) throw new GenerationError("busy", `The worker is already running ${this.capacity} job${this.capacity === 1 ? "" : "s"}`, true);
     try {
-      return await this.run(request, onChunk, signal);
+      return await this.run(sequence, request, onChunk, signal);
     } finally {
-      this.busy = false;
+      this.freeSequences.push(sequence);
     }
   }
 
-  private async run(request: GenerationRequest, onChunk: (text: string, count: number) => void, signal?: AbortSignal): Promise<GenerationOutcome> {
+  private async run(
+    sequence: LlamaContextSequence,
+    request: GenerationRequest,
+    onChunk: (text: string, count: number) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerationOutcome> {
     const { sampling } = request;
     const prompt = this.promptTokens(request.input);
     const bos = beginningToken(this.llamaModel);
@@ -181,8 +217,8 @@ export class LlamaGenerator {
     }
     if (signal?.aborted) return { finishReason: "cancelled", promptTokens, completionTokens: 0, text: "" };
 
-    await this.sequence.clearHistory();
-    const completion = new LlamaCompletion({ contextSequence: this.sequence });
+    await sequence.clearHistory();
+    const completion = new LlamaCompletion({ contextSequence: sequence });
     let text = "";
     let completionTokens = 0;
     let pendingCount = 0;

@@ -1,11 +1,24 @@
 /**
  * The inference worker's message handling: validates every message from the agent, loads the
- * model, runs one job at a time with batched token streaming, and cancels on request.
+ * model, runs up to its capacity of jobs at once (one context sequence each) with batched token
+ * streaming, and cancels on request.
  */
 import { parseAgentToWorkerMessage, workerToAgentMessage, type AgentToWorkerMessage, type WorkerToAgentMessage } from "../../shared/worker-protocol";
-import { GenerationError, LlamaGenerator, type GeneratorOptions } from "./generator";
+import { GenerationError, LlamaGenerator, type GenerationOutcome, type GenerationRequest, type GeneratorOptions } from "./generator";
 import { TokenBatcher } from "./token-batcher";
 import type { WorkerChannel } from "./worker-channel";
+
+/** What the service needs of a loaded model ({@link LlamaGenerator}, or a stand-in in tests). */
+export interface ServiceGenerator {
+  readonly model: LlamaGenerator["model"];
+  readonly hardware: LlamaGenerator["hardware"];
+  /** Why this backend runs the model, in a sentence. */
+  readonly backendReason?: string;
+  /** Jobs it runs at once. */
+  readonly capacity: number;
+  generate(request: GenerationRequest, onChunk: (text: string, count: number) => void, signal?: AbortSignal): Promise<GenerationOutcome>;
+  dispose(): Promise<void>;
+}
 
 /** What the service needs from its process. */
 export interface WorkerServiceOptions {
@@ -14,7 +27,7 @@ export interface WorkerServiceOptions {
   /** Ends the process with this exit code. */
   readonly exit: (code: number) => void;
   /** Loads a model; defaults to {@link LlamaGenerator.load}. */
-  readonly loadGenerator?: (options: GeneratorOptions) => Promise<LlamaGenerator>;
+  readonly loadGenerator?: (options: GeneratorOptions) => Promise<ServiceGenerator>;
   readonly batchIntervalMs?: number;
 }
 
@@ -24,14 +37,14 @@ interface RunningJob {
   finished?: Promise<void>;
 }
 
-/** How long shutdown waits for a cancelled job to wind down before freeing the model. */
+/** How long shutdown waits for cancelled jobs to wind down before freeing the model. */
 const SHUTDOWN_JOB_WAIT_MS = 1000;
 
 /** Serves the agent over one channel. */
 export class WorkerService {
-  private generator: LlamaGenerator | null = null;
+  private generator: ServiceGenerator | null = null;
   private loading = false;
-  private job: RunningJob | null = null;
+  private readonly jobs = new Map<string, RunningJob>();
   private shuttingDown = false;
 
   constructor(private readonly options: WorkerServiceOptions) {}
@@ -64,7 +77,7 @@ export class WorkerService {
       case "generate":
         return this.generate(message);
       case "cancel":
-        if (this.job?.jobId === message.jobId) this.job.controller.abort();
+        this.jobs.get(message.jobId)?.controller.abort();
         return;
       case "shutdown":
         return this.shutdown(0);
@@ -84,6 +97,7 @@ export class WorkerService {
         contextSize: message.contextSize,
         threads: message.threads,
         gpu: message.gpu,
+        sequences: message.sequences ?? 1,
         log: (level, text) => this.log(level, text),
       });
       if (this.shuttingDown) {
@@ -91,7 +105,7 @@ export class WorkerService {
         return;
       }
       this.generator = generator;
-      this.send({ type: "loaded", model: generator.model, hardware: generator.hardware });
+      this.send({ type: "loaded", model: generator.model, hardware: generator.hardware, backendReason: generator.backendReason });
     } catch (error) {
       this.send({ type: "load-failed", message: error instanceof Error ? error.message : String(error) });
     } finally {
@@ -106,17 +120,23 @@ export class WorkerService {
       this.send({ type: "failed", jobId, code: "model_not_loaded", message: "No model is loaded in this worker", retryable: true });
       return;
     }
-    if (this.job) {
-      this.send({ type: "failed", jobId, code: "busy", message: "The worker is already running a job", retryable: true });
+    if (this.jobs.has(jobId)) {
+      // Answering would end the running job of that id on the agent's side.
+      this.log("error", `ignored a second job with the id of a running job`);
+      return;
+    }
+    if (this.jobs.size >= generator.capacity) {
+      const capacity = generator.capacity;
+      this.send({ type: "failed", jobId, code: "busy", message: `The worker is already running ${capacity} job${capacity === 1 ? "" : "s"}`, retryable: true });
       return;
     }
     const job: RunningJob = { jobId, controller: new AbortController() };
-    this.job = job;
+    this.jobs.set(jobId, job);
     job.finished = this.runJob(generator, message, job);
     await job.finished;
   }
 
-  private async runJob(generator: LlamaGenerator, message: Extract<AgentToWorkerMessage, { type: "generate" }>, job: RunningJob): Promise<void> {
+  private async runJob(generator: ServiceGenerator, message: Extract<AgentToWorkerMessage, { type: "generate" }>, job: RunningJob): Promise<void> {
     const { jobId } = message;
     const batcher = new TokenBatcher((text, count) => this.send({ type: "tokens", jobId, text, count }), this.options.batchIntervalMs);
     try {
@@ -131,17 +151,20 @@ export class WorkerService {
         this.send({ type: "failed", jobId, code: "internal", message: error instanceof Error ? error.message : String(error), retryable: true });
       }
     } finally {
-      if (this.job === job) this.job = null;
+      if (this.jobs.get(jobId) === job) this.jobs.delete(jobId);
     }
   }
 
   private async shutdown(code: number): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
-    const job = this.job;
-    if (job) {
-      job.controller.abort();
-      await Promise.race([job.finished, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_JOB_WAIT_MS))]);
+    const jobs = [...this.jobs.values()];
+    for (const job of jobs) job.controller.abort();
+    if (jobs.length > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_JOB_WAIT_MS)));
+      await Promise.race([Promise.all(jobs.map((job) => job.finished)), timeout]);
+      clearTimeout(timer);
     }
     const generator = this.generator;
     this.generator = null;

@@ -10,7 +10,14 @@ export function HardwarePanel(props: { hardware: NodeState["hardware"] }) {
       {hw ? (
         <dl className="facts">
           <dt>Backend</dt>
-          <dd data-testid="backend">{backendLabel(hw.backend)}</dd>
+          <dd>
+            <span data-testid="backend">{backendLabel(hw.backend)}</span>
+            {hw.backendReason !== "" && (
+              <span className="fact-note" data-testid="backend-reason">
+                {hw.backendReason}
+              </span>
+            )}
+          </dd>
           <dt>CPU</dt>
           <dd>{hw.cpu}</dd>
           <dt>GPU</dt>

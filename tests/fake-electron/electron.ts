@@ -1,11 +1,13 @@
 /**
  * A fake of the parts of the `electron` module the shell uses, for tests that run in plain Node
  * (the real module would try to download the Electron binary). Each call to
- * {@link createFakeElectron} gives an independent world: app events, windows, tray, menus, IPC.
+ * {@link createFakeElectron} gives an independent world: app events, windows, tray, menus, IPC,
+ * utility processes.
  *
  * Use with `vi.mock("electron", () => fake.module)`.
  */
 import { EventEmitter } from "node:events";
+import { PassThrough } from "node:stream";
 
 /** A menu item as the app built it (the template object itself). */
 export interface FakeMenuItem {
@@ -25,11 +27,60 @@ export class FakeEvent {
   }
 }
 
+/**
+ * A utility process as `utilityProcess.fork` returns it. The test plays the child: `fromChild`
+ * delivers a message to the parent, `exitChild` ends it; `received` holds what the parent posted.
+ */
+export class FakeUtilityProcess extends EventEmitter {
+  readonly received: unknown[] = [];
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  pid: number | undefined;
+  killCalls = 0;
+  alive = true;
+  constructor(
+    readonly modulePath: string,
+    readonly args: string[],
+    readonly options: Record<string, unknown>,
+    pid: number,
+  ) {
+    super();
+    this.pid = pid;
+  }
+  postMessage(message: unknown): void {
+    if (!this.alive) throw new Error("the utility process has exited");
+    // Electron copies messages with the structured clone algorithm.
+    this.received.push(structuredClone(message));
+  }
+  /** Like Electron: SIGTERM to the child; true if it was running. */
+  kill(): boolean {
+    this.killCalls += 1;
+    if (!this.alive) return false;
+    this.exitChild(143);
+    return true;
+  }
+  /** Test helper: the child sends a message to the parent (`process.parentPort.postMessage`). */
+  fromChild(message: unknown): void {
+    this.emit("message", structuredClone(message));
+  }
+  /** Test helper: the child process ends with this exit code. */
+  exitChild(code: number): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.pid = undefined;
+    this.stdout.end();
+    this.stderr.end();
+    this.emit("exit", code);
+  }
+}
+
 /** Creates an isolated fake Electron. */
 export function createFakeElectron(options: { singleInstanceLock?: boolean } = {}) {
   let nextWebContentsId = 1;
   const windows: FakeBrowserWindow[] = [];
   const trays: FakeTray[] = [];
+  const utilityProcesses: FakeUtilityProcess[] = [];
+  let nextUtilityPid = 40_000;
   const handlers = new Map<string, (event: unknown, ...args: unknown[]) => unknown>();
   const exposed = new Map<string, unknown>();
   const rendererListeners = new Map<string, Set<(...args: unknown[]) => void>>();
@@ -166,6 +217,13 @@ export function createFakeElectron(options: { singleInstanceLock?: boolean } = {
     app,
     BrowserWindow: FakeBrowserWindow,
     Tray: FakeTray,
+    utilityProcess: {
+      fork(modulePath: string, args: string[] = [], options: Record<string, unknown> = {}): FakeUtilityProcess {
+        const child = new FakeUtilityProcess(modulePath, args, options, nextUtilityPid++);
+        utilityProcesses.push(child);
+        return child;
+      },
+    },
     Menu: { buildFromTemplate: (template: FakeMenuItem[]) => ({ items: template }) },
     nativeImage: { createFromPath: (file: string) => ({ file, isEmpty: () => false }) },
     ipcMain: {
@@ -204,6 +262,8 @@ export function createFakeElectron(options: { singleInstanceLock?: boolean } = {
     app,
     windows,
     trays,
+    /** Every utility process forked, oldest first. */
+    utilityProcesses,
     exposed,
     /** Calls an ipcMain handler as if a renderer with this sender and frame URL invoked it. */
     invoke(channel: string, sender: { webContentsId: number; frameUrl: string; subframe?: boolean }, ...args: unknown[]): Promise<unknown> {

@@ -1,11 +1,26 @@
 /**
- * An in-memory {@link ControlApi} for tests of the UI side: it keeps one state object, applies
- * setSharing the way the agent does (activity and reason follow the switch), and pushes every
- * change to its listeners.
+ * An in-memory {@link ControlApi} for tests of the UI side: it keeps one state object, the
+ * owner's settings and a models view with a small catalog; it applies calls the way the agent
+ * does (sharing moves the activity, a pull starts a download in `state.downloads`, Use changes
+ * the served model) and pushes every state change to its listeners. Tests drive downloads with
+ * {@link FakeControlApi.progressDownload}, {@link FakeControlApi.finishDownload} and
+ * {@link FakeControlApi.failDownload}.
  */
-import type { ControlApi, NodeState, Result } from "../../shared/control-api";
+import type {
+  CatalogModelView,
+  ControlApi,
+  DownloadProgress,
+  InstalledModelView,
+  ModelsView,
+  NodeState,
+  Result,
+} from "../../shared/control-api";
+import { applySettingsPatch, DEFAULT_SETTINGS, type Settings } from "../../shared/settings";
 
-/** A plausible node state: a demo model on a CPU, some earnings, not sharing. */
+const GB = 1024 ** 3;
+const MB = 1024 ** 2;
+
+/** A plausible node state: a demo model on a CPU, sandboxed, some earnings, not sharing. */
 export function sampleNodeState(overrides: Partial<NodeState> = {}): NodeState {
   return {
     sharing: false,
@@ -14,7 +29,14 @@ export function sampleNodeState(overrides: Partial<NodeState> = {}): NodeState {
     address: "0x5b3E6f1c0D7A4c2b9E8F3a1d6C0b7e4A2f9D1c38",
     coordinator: { url: "ws://127.0.0.1:4100/node", connected: true },
     model: { id: "offpeak-demo-tiny", label: "Offpeak demo (tiny)", path: "/models/demo.gguf", demo: true, contextSize: 512 },
-    hardware: { backend: "cpu", gpu: null, cpu: "AMD EPYC 7B13 (2 cores)", memoryBytes: 8 * 1024 ** 3, vramBytes: null },
+    hardware: {
+      backend: "cpu",
+      gpu: null,
+      cpu: "AMD EPYC 7B13 (2 cores)",
+      memoryBytes: 8 * GB,
+      vramBytes: null,
+      backendReason: "No supported GPU found; using the CPU",
+    },
     currentJob: null,
     lastJob: {
       jobId: "job-1",
@@ -26,31 +48,107 @@ export function sampleNodeState(overrides: Partial<NodeState> = {}): NodeState {
     },
     earnings: { todayMicroUsd: 1_234, balanceMicroUsd: 12_500_000, jobsServed: 3 },
     demoModel: true,
+    sandbox: { kind: "bubblewrap", active: true, detail: "bubblewrap: no network, read-only code and models" },
+    worker: { state: "ready", reason: null },
+    warnings: [],
+    downloads: [],
     ...overrides,
   };
+}
+
+/** A small catalog with one model of each verdict for an 8 GB CPU-only machine. */
+export function sampleCatalog(): CatalogModelView[] {
+  return [
+    {
+      id: "qwen2.5-0.5b-instruct-q4_k_m",
+      name: "Qwen2.5 0.5B Instruct",
+      sizeBytes: 398 * MB,
+      quantization: "Q4_K_M",
+      licence: "Apache-2.0",
+      minMemoryBytes: 1 * GB,
+      verdict: "fits",
+      verdictReason: "Fits: needs 1 GB, 6.2 GB of memory free",
+      installed: false,
+    },
+    {
+      id: "llama-3.2-3b-instruct-q4_k_m",
+      name: "Llama 3.2 3B Instruct",
+      sizeBytes: 2 * GB,
+      quantization: "Q4_K_M",
+      licence: "Llama 3.2 Community",
+      minMemoryBytes: 3 * GB,
+      verdict: "fits-slowly",
+      verdictReason: "Fits slowly: no GPU, it runs on the CPU at a few tokens per second",
+      installed: false,
+    },
+    {
+      id: "llama-3.1-70b-instruct-q4_k_m",
+      name: "Llama 3.1 70B Instruct",
+      sizeBytes: 42 * GB,
+      quantization: "Q4_K_M",
+      licence: "Llama 3.1 Community",
+      minMemoryBytes: 48 * GB,
+      verdict: "does-not-fit",
+      verdictReason: "Does not fit: needs 48 GB, this machine has 8 GB",
+      installed: false,
+    },
+  ];
+}
+
+/** The demo model, installed and served. */
+export function sampleInstalled(): InstalledModelView[] {
+  return [{ id: "offpeak-demo-tiny", name: "Offpeak demo (tiny)", path: "/models/demo.gguf", bytes: 3 * MB, active: true, demo: true }];
 }
 
 /** A fake agent: its state can be changed from the test and every change is pushed. */
 export class FakeControlApi implements ControlApi {
   private current: NodeState;
   private readonly listeners = new Set<(state: NodeState) => void>();
+  private currentSettings: Settings;
+  private models: ModelsView;
+  private nextDownload = 1;
   /** Every setSharing call, in order. */
   readonly sharingCalls: boolean[] = [];
+  /** Every updateSettings patch, in order. */
+  readonly settingsCalls: Partial<Settings>[] = [];
+  readonly pullCalls: string[] = [];
+  readonly cancelCalls: string[] = [];
+  readonly removeCalls: string[] = [];
+  readonly useCalls: string[] = [];
   /** When set, calls fail with this message. */
   failWith: string | null = null;
 
-  constructor(initial: NodeState = sampleNodeState()) {
+  constructor(
+    initial: NodeState = sampleNodeState(),
+    models: ModelsView = { installed: sampleInstalled(), catalog: sampleCatalog() },
+    settings: Settings = DEFAULT_SETTINGS,
+  ) {
     this.current = initial;
+    this.models = models;
+    this.currentSettings = settings;
   }
 
   get state(): NodeState {
     return this.current;
   }
 
+  get settings(): Settings {
+    return this.currentSettings;
+  }
+
+  get modelsView(): ModelsView {
+    return this.models;
+  }
+
   /** Replaces part of the state and pushes the result, as the agent does on any change. */
   update(patch: Partial<NodeState>): void {
     this.current = { ...this.current, ...patch };
     for (const listener of this.listeners) listener(this.current);
+  }
+
+  /** Replaces the models view (the next listModels answers with it). */
+  setModels(models: ModelsView): void {
+    this.models = models;
   }
 
   get listenerCount(): number {
@@ -65,6 +163,7 @@ export class FakeControlApi implements ControlApi {
   async setSharing(on: boolean): Promise<Result<NodeState>> {
     this.sharingCalls.push(on);
     if (this.failWith !== null) return { ok: false, error: this.failWith };
+    this.currentSettings = { ...this.currentSettings, sharing: on };
     this.update(
       on
         ? { sharing: true, activity: "ready", reason: "Ready: waiting for jobs" }
@@ -76,5 +175,117 @@ export class FakeControlApi implements ControlApi {
   onState(listener: (state: NodeState) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  async getSettings(): Promise<Result<Settings>> {
+    if (this.failWith !== null) return { ok: false, error: this.failWith };
+    return { ok: true, value: this.currentSettings };
+  }
+
+  async updateSettings(patch: Partial<Settings>): Promise<Result<Settings>> {
+    this.settingsCalls.push(patch);
+    if (this.failWith !== null) return { ok: false, error: this.failWith };
+    try {
+      this.currentSettings = applySettingsPatch(this.currentSettings, patch);
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+    return { ok: true, value: this.currentSettings };
+  }
+
+  async listModels(): Promise<Result<ModelsView>> {
+    if (this.failWith !== null) return { ok: false, error: this.failWith };
+    return { ok: true, value: this.models };
+  }
+
+  /** Starts a download of a catalog id, `hf:` URI or URL: it shows in `state.downloads` at 0 bytes. */
+  async pullModel(ref: string): Promise<Result<null>> {
+    this.pullCalls.push(ref);
+    if (this.failWith !== null) return { ok: false, error: this.failWith };
+    const entry = this.models.catalog.find((m) => m.id === ref);
+    const isAddress = ref.startsWith("hf:") || /^https?:\/\//.test(ref);
+    if (!entry && !isAddress) return { ok: false, error: `No model "${ref}" in the catalog; give an hf: URI or a URL.` };
+    const download: DownloadProgress = {
+      id: `download-${this.nextDownload++}`,
+      name: entry?.name ?? ref.split("/").at(-1) ?? ref,
+      receivedBytes: 0,
+      totalBytes: entry?.sizeBytes ?? null,
+      bytesPerSecond: 0,
+      etaSeconds: null,
+      state: "downloading",
+      error: null,
+    };
+    this.update({ downloads: [...this.current.downloads, download] });
+    return { ok: true, value: null };
+  }
+
+  async cancelDownload(id: string): Promise<Result<null>> {
+    this.cancelCalls.push(id);
+    if (this.failWith !== null) return { ok: false, error: this.failWith };
+    const download = this.current.downloads.find((d) => d.id === id);
+    if (!download || download.state !== "downloading") return { ok: false, error: "No such download in progress." };
+    this.patchDownload(id, { state: "cancelled", bytesPerSecond: 0, etaSeconds: null });
+    return { ok: true, value: null };
+  }
+
+  async removeModel(id: string): Promise<Result<null>> {
+    this.removeCalls.push(id);
+    if (this.failWith !== null) return { ok: false, error: this.failWith };
+    const model = this.models.installed.find((m) => m.id === id);
+    if (!model) return { ok: false, error: "No such model on this machine." };
+    if (model.active) return { ok: false, error: "This model is being served; use another one first." };
+    this.models = {
+      installed: this.models.installed.filter((m) => m.id !== id),
+      catalog: this.models.catalog.map((m) => (m.id === id ? { ...m, installed: false } : m)),
+    };
+    return { ok: true, value: null };
+  }
+
+  async useModel(id: string): Promise<Result<NodeState>> {
+    this.useCalls.push(id);
+    if (this.failWith !== null) return { ok: false, error: this.failWith };
+    const model = this.models.installed.find((m) => m.id === id);
+    if (!model) return { ok: false, error: "No such model on this machine." };
+    this.models = { ...this.models, installed: this.models.installed.map((m) => ({ ...m, active: m.id === id })) };
+    this.update({
+      model: { id: model.id, label: model.name, path: model.path, demo: model.demo, contextSize: this.currentSettings.contextSize },
+      demoModel: model.demo,
+    });
+    return { ok: true, value: this.current };
+  }
+
+  /** Moves a download on: bytes received so far, speed and time left. */
+  progressDownload(id: string, receivedBytes: number, bytesPerSecond = 8 * MB): void {
+    const download = this.current.downloads.find((d) => d.id === id);
+    if (!download) throw new Error(`no download ${id}`);
+    const left = download.totalBytes === null ? null : Math.max(0, download.totalBytes - receivedBytes);
+    this.patchDownload(id, {
+      receivedBytes,
+      bytesPerSecond,
+      etaSeconds: left === null || bytesPerSecond === 0 ? null : Math.round(left / bytesPerSecond),
+    });
+  }
+
+  /** Ends a download well: the model is installed (and its catalog entry says so). */
+  finishDownload(id: string): void {
+    const download = this.current.downloads.find((d) => d.id === id);
+    if (!download) throw new Error(`no download ${id}`);
+    const entry = this.models.catalog.find((m) => m.name === download.name);
+    const bytes = download.totalBytes ?? download.receivedBytes;
+    const modelId = entry?.id ?? download.name.replace(/\.gguf$/i, "");
+    this.models = {
+      installed: [...this.models.installed, { id: modelId, name: download.name, path: `/models/${modelId}.gguf`, bytes, active: false, demo: false }],
+      catalog: this.models.catalog.map((m) => (m === entry ? { ...m, installed: true } : m)),
+    };
+    this.patchDownload(id, { state: "done", receivedBytes: bytes, bytesPerSecond: 0, etaSeconds: 0 });
+  }
+
+  /** Ends a download with an error. */
+  failDownload(id: string, error: string): void {
+    this.patchDownload(id, { state: "failed", error, bytesPerSecond: 0, etaSeconds: null });
+  }
+
+  private patchDownload(id: string, patch: Partial<DownloadProgress>): void {
+    this.update({ downloads: this.current.downloads.map((d) => (d.id === id ? { ...d, ...patch } : d)) });
   }
 }

@@ -11,7 +11,7 @@ import { openDatabase } from "../../coordinator/db";
 import { generateDemoModel } from "../../electron/agent/models/demo-model";
 import { startNodeHost, type NodeHost } from "../../electron/agent/node-host";
 import type { NodeState } from "../../shared/control-api";
-import { silentLogger } from "../../shared/logger";
+import { silentLogger, type Logger } from "../../shared/logger";
 
 export interface TestNetwork {
   readonly dir: string;
@@ -33,18 +33,21 @@ export async function makeTinyModel(dir: string, seed = 7): Promise<string> {
 }
 
 /** Starts the network; `modelPath` defaults to a freshly generated tiny model. */
-export async function startTestNetwork(options: { modelPath?: string; creditMicroUsd?: number; contextSize?: number } = {}): Promise<TestNetwork> {
+export async function startTestNetwork(
+  options: { modelPath?: string; creditMicroUsd?: number; contextSize?: number; logger?: Logger } = {},
+): Promise<TestNetwork> {
+  const logger = options.logger ?? silentLogger;
   const dir = await mkdtemp(join(tmpdir(), "offpeak-net-"));
   const modelPath = options.modelPath ?? (await makeTinyModel(dir));
   const db = await openDatabase(undefined);
-  const coordinator = await startCoordinator({ db, adminToken: "test-admin-token-0123456789", logger: silentLogger });
+  const coordinator = await startCoordinator({ db, adminToken: "test-admin-token-0123456789", logger });
   const node = await startNodeHost({
     coordinatorUrl: coordinator.wsUrl,
     dataDir: join(dir, "node"),
     modelPath,
     contextSize: options.contextSize ?? 256,
     threads: 1,
-    logger: silentLogger,
+    logger,
   });
   const { key } = await coordinator.createApiKey(options.creditMicroUsd ?? 10_000_000, "test");
   const client = new OpenAI({ apiKey: key, baseURL: `${coordinator.url}/v1`, maxRetries: 0, timeout: 60_000 });
