@@ -9,7 +9,7 @@ import { receiptTypedData } from "../../shared/typed-data";
 import type { InboundMessage, OutgoingNodeMessage } from "./coordinator-client";
 import { InferenceError, type EngineInfo, type InferenceEngine, type InferenceJob, type InferenceResult } from "./inference";
 import { FileKeyStore } from "./key-store";
-import { NodeAgent, UNSANDBOXED_WARNING } from "./node-agent";
+import { NodeAgent, PARTIAL_SANDBOX_WARNING, UNSANDBOXED_WARNING } from "./node-agent";
 import { openWallet, outputHash } from "./wallet";
 import { silentLogger } from "../../shared/logger";
 import { MemorySettingsStore } from "./settings-store";
@@ -268,5 +268,34 @@ describe("node agent without a sandbox", () => {
     expect(state.ok && state.value.warnings).toEqual([UNSANDBOXED_WARNING]);
     expect(status().sharing).toBe(true);
     await agent.stop();
+  });
+});
+
+describe("node agent in a partial sandbox (Windows job object)", () => {
+  it("serves, and warns that files and network are not contained", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "offpeak-agent-partial-"));
+    const agent = new NodeAgent({
+      coordinatorUrl: "ws://127.0.0.1:1/v1/node",
+      model: { id: "tiny", name: "Tiny", path: "/models/tiny.gguf", bytes: 1, demo: true },
+      createEngine: () => new ScriptedEngine(),
+      settings: new MemorySettingsStore(),
+      sandbox: { kind: "job-object", active: true, detail: "job object: memory capped at 14 GB" },
+      wallet: await openWallet(new FileKeyStore(dir)),
+      logger: silentLogger,
+      agentVersion: "test",
+      connect: (handlers) => {
+        handlers.onConnection(true, "connected");
+        return { connected: true, start() {}, send: () => true, close: async () => {} };
+      },
+    });
+    try {
+      await agent.start();
+      const state = await agent.getState();
+      expect(state.ok && state.value.activity).toBe("ready");
+      expect(state.ok && state.value.warnings).toEqual([PARTIAL_SANDBOX_WARNING]);
+    } finally {
+      await agent.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -45,6 +45,10 @@ export interface NodeAgentOptions {
   }) => CoordinatorLink;
 }
 
+/** Shown on Windows, where the job object contains memory and processes but not files or network. */
+export const PARTIAL_SANDBOX_WARNING =
+  "Partly contained: on Windows the inference worker's memory and processes are limited, but it can still reach the network and read this computer's files.";
+
 export const UNSANDBOXED_WARNING =
   "Running without a sandbox: strangers' prompts and downloaded model files are processed with access to this computer's files and network.";
 
@@ -337,7 +341,8 @@ export class NodeAgent implements ControlApi {
   private update(patch: Partial<NodeState>): void {
     const next = { ...this.state, ...patch };
     const unsandboxed = !this.options.sandbox.active && this.options.settings.get().allowUnsandboxed;
-    next.warnings = unsandboxed ? [UNSANDBOXED_WARNING] : [];
+    const partial = this.options.sandbox.active && this.options.sandbox.kind === "job-object";
+    next.warnings = unsandboxed ? [UNSANDBOXED_WARNING] : partial ? [PARTIAL_SANDBOX_WARNING] : [];
     this.state = next;
     const { activity, reason } = this.activity();
     this.state = { ...next, activity, reason };

@@ -110,8 +110,9 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
   const createEngine = (model: InstalledModel, sandboxed: boolean): InferenceEngine => {
     const current = settings.get();
     const wrap = sandboxed ? (sandbox.wrap ?? undefined) : undefined;
+    const contain = sandboxed ? (sandbox.contain ?? undefined) : undefined;
     engine = new WorkerSupervisor({
-      spawner: (!wrap && options.spawner) || new NodeWorkerSpawner({ logger, home: paths.workerHome, wrap }),
+      spawner: (!wrap && !contain && options.spawner) || new NodeWorkerSpawner({ logger, home: paths.workerHome, wrap, contain }),
       sequences: current.parallelSequences,
       idleUnloadMs: current.idleUnloadMinutes * 60_000,
       modelPath: model.path,
