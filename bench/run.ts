@@ -4,8 +4,10 @@
  */
 import { benchWholePath } from "./whole-path";
 import { benchWorker } from "./worker";
+import { benchYield } from "./yield";
 
 process.env.NODE_LLAMA_CPP_GPU ??= "false";
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
 await benchWholePath(rounds);
 await benchWorker(rounds);
+await benchYield(Math.max(20, Number(process.env.BENCH_YIELD_TRIALS ?? 20)));

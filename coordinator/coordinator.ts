@@ -16,6 +16,7 @@ import { NodeHub } from "./node-hub";
 import { HttpApi } from "./http-api";
 import type { DispatcherDeps } from "./job-dispatcher";
 import { CapacityQueue } from "./capacity-queue";
+import { diagnoseNode } from "./diagnosis";
 
 export type { Database } from "./db";
 export type { Logger } from "../shared/logger";
@@ -110,6 +111,7 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     nodeEarnings: (address) => ledger.nodeEarnings(address),
     onModels: (models) => rememberModels(opts.db, models, clock()),
     onCapacityChange: () => queue.wake(),
+    diagnose: (node) => diagnoseNode({ ...node, queued: (model) => queue.length(model), db: opts.db, now: clock() }),
   });
   const dispatcher: DispatcherDeps = {
     hub,

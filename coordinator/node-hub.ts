@@ -11,6 +11,7 @@ import {
   parseNodeMessage,
   type AdvertisedModel,
   type CoordinatorMessage,
+  type DiagnosisView,
   type FinishReason,
   type JobFailureCode,
   type NodeMessage,
@@ -20,6 +21,7 @@ import {
 import { loginTypedData } from "../shared/typed-data";
 import type { Logger } from "../shared/logger";
 import type { NodeCandidate } from "./node-scorer";
+import type { PeerNode } from "./diagnosis";
 
 /** Close code for a refused login (bad signature, wrong nonce). */
 export const CLOSE_LOGIN_REFUSED = 4001;
@@ -56,6 +58,11 @@ export interface NodeHubDeps {
    * serving a model: a job left a node, a node logged in, sent a status or disconnected.
    */
   onCapacityChange?(): void;
+  /**
+   * Answers a node's `diagnose`: how the coordinator sees it (see diagnosis.ts). Without it, the
+   * node is told that diagnosis is not available.
+   */
+  diagnose?(node: { address: string; status: NodeStatus | null; peers: PeerNode[] }): Promise<DiagnosisView>;
 }
 
 class NodeConnection {
@@ -254,6 +261,28 @@ export class NodeHub {
       case "error":
         this.deps.logger.warn("node reported an error", { node: c.id, address: c.address, code: msg.code, message: msg.message });
         return;
+      case "diagnose":
+        return this.diagnose(c, msg.requestId);
+    }
+  }
+
+  private async diagnose(c: NodeConnection, requestId: string): Promise<void> {
+    const address = c.address as string;
+    if (!this.deps.diagnose) {
+      c.send({ type: "error", code: "unsupported", message: "this coordinator does not answer diagnose", ref: requestId });
+      return;
+    }
+    const peers: PeerNode[] = [];
+    for (const other of this.connections.values()) {
+      if (other === c || !other.address || !other.status) continue;
+      peers.push({ sharing: other.status.sharing, models: other.status.models.map((m) => m.id), capacity: other.status.capacity });
+    }
+    try {
+      const view = await this.deps.diagnose({ address, status: c.status, peers });
+      c.send({ type: "diagnosis", requestId, view });
+    } catch (err) {
+      this.deps.logger.error("could not diagnose a node", { node: c.id, error: String(err) });
+      c.send({ type: "error", code: "internal", message: "the coordinator could not compute its view of this node", ref: requestId });
     }
   }
 

@@ -124,6 +124,8 @@ test("the pages are reachable with the keyboard and focus moves to the new page"
   await expect(page.getByTestId("activity")).toBeVisible();
   await shell.link("Dashboard").focus();
   await page.keyboard.press("Tab");
+  await expect(shell.link("Schedule")).toBeFocused();
+  await page.keyboard.press("Tab");
   await expect(shell.link("Models")).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/#\/models$/);

@@ -10,7 +10,9 @@ import { DisconnectedBanner, StatusMessage } from "./components/status-message";
 import { WarningBanners } from "./components/warning-banners";
 import type { ConnectionStatus } from "./control-client";
 import { DashboardPage } from "./pages/dashboard-page";
+import { DiagnosticsPage } from "./pages/diagnostics-page";
 import { ModelsPage } from "./pages/models-page";
+import { SchedulePage } from "./pages/schedule-page";
 import { SettingsPage } from "./pages/settings-page";
 import type { Route } from "./routes";
 import { useNodeState } from "./use-node-state";
@@ -81,6 +83,10 @@ export function App() {
               <ModelsPage state={current} connected={connected} />
             ) : route === "settings" ? (
               <SettingsPage connected={connected} />
+            ) : route === "schedule" ? (
+              <SchedulePage connected={connected} />
+            ) : route === "diagnostics" ? (
+              <DiagnosticsPage state={current} connected={connected} />
             ) : (
               <DashboardPage state={current} connected={connected} />
             )}

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer, type WebSocket as ServerSocket } from "ws";
 import type { NodeState } from "../shared/control-api";
 import { DEFAULT_SETTINGS } from "../shared/settings";
-import { sampleCatalog, sampleInstalled, sampleNodeState } from "../tests/fake-electron/fake-control-api";
+import { sampleCatalog, sampleDiagnostics, sampleInstalled, sampleNodeState } from "../tests/fake-electron/fake-control-api";
 import { BAD_REPLY_ERROR, createControlClient, tokenFromHash, type ConnectionStatus, type ControlClient, type SocketLike } from "./control-client";
 
 const TOKEN = "test-token-0123456789";
@@ -104,6 +104,19 @@ describe("control client", () => {
       { call: (c: ControlClient) => c.cancelDownload("download-1"), frame: { method: "cancelDownload", downloadId: "download-1" }, value: null, bad: 1 },
       { call: (c: ControlClient) => c.removeModel("m1"), frame: { method: "removeModel", modelId: "m1" }, value: null, bad: "deleted" },
       { call: (c: ControlClient) => c.useModel("m1"), frame: { method: "useModel", modelId: "m1" }, value: state, bad: null },
+      {
+        call: (c: ControlClient) => c.pause(1_900_000_000_000),
+        frame: { method: "pause", until: 1_900_000_000_000 },
+        value: { ...state, activity: "paused", reason: "Paused until 14:30" },
+        bad: { ...state, decision: { share: "no" } },
+      },
+      { call: (c: ControlClient) => c.resume(), frame: { method: "resume" }, value: state, bad: { ...state, signals: { latest: null } } },
+      {
+        call: (c: ControlClient) => c.getDiagnostics(),
+        frame: { method: "getDiagnostics" },
+        value: { node: { share: true, reason: "Sharing: always on" }, coordinator: sampleDiagnostics() },
+        bad: { node: { share: true, reason: "ok" }, coordinator: { connected: true } },
+      },
     ];
   };
 

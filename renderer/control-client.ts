@@ -198,6 +198,9 @@ export function createControlClient(options: ControlClientOptions): ControlClien
     cancelDownload: (downloadId) => call("cancelDownload", { downloadId }),
     removeModel: (modelId) => call("removeModel", { modelId }),
     useModel: (modelId) => call("useModel", { modelId }),
+    pause: (until) => call("pause", { until }),
+    resume: () => call("resume", {}),
+    getDiagnostics: () => call("getDiagnostics", {}),
     onState(listener) {
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);

@@ -6,6 +6,7 @@ import { openControlSource } from "./control-source";
 import { createNodeStateStore } from "./node-state-store";
 import { NodeStateProvider } from "./use-node-state";
 import "./styles.css";
+import "./schedule-diagnostics.css";
 
 const container = document.getElementById("root");
 if (container === null) throw new Error("index.html has no #root element");

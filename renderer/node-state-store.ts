@@ -28,6 +28,10 @@ export interface NodeStateStore {
   setSharing(on: boolean): Promise<Result<NodeState>>;
   /** Asks the agent to serve another installed model; the state it answers is applied. */
   useModel(modelId: string): Promise<Result<NodeState>>;
+  /** Pauses sharing until `until` (epoch ms); the state it answers is applied. */
+  pause(until: number): Promise<Result<NodeState>>;
+  /** Ends the owner's pause; the state it answers is applied. */
+  resume(): Promise<Result<NodeState>>;
   dispose(): void;
 }
 
@@ -66,6 +70,16 @@ export function createNodeStateStore(api: ControlApi, connection?: ConnectionSou
     },
     async useModel(modelId) {
       const result = await api.useModel(modelId);
+      if (result.ok) update({ state: result.value });
+      return result;
+    },
+    async pause(until) {
+      const result = await api.pause(until);
+      if (result.ok) update({ state: result.value });
+      return result;
+    },
+    async resume() {
+      const result = await api.resume();
       if (result.ok) update({ state: result.value });
       return result;
     },

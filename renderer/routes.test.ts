@@ -5,6 +5,8 @@ describe("hash routes", () => {
   it("names the page of a fragment, the Dashboard for anything else", () => {
     expect(routeFromHash("#/models")).toBe("models");
     expect(routeFromHash("#/settings/")).toBe("settings");
+    expect(routeFromHash("#/schedule")).toBe("schedule");
+    expect(routeFromHash("#/diagnostics?token=abc")).toBe("diagnostics");
     expect(routeFromHash("#/")).toBe("dashboard");
     expect(routeFromHash("")).toBe("dashboard");
     expect(routeFromHash("#token=abc")).toBe("dashboard");

@@ -1,16 +1,20 @@
 /**
- * The window's pages as hash routes (`#/`, `#/models`, `#/settings`), and reading the session
+ * The window's pages as hash routes (`#/`, `#/schedule`, `#/models`, `#/settings`, `#/diagnostics`), and reading the session
  * token that a dashboard link carries in the same fragment (`#token=…`, or `#/models?token=…`).
  */
 
-export type Route = "dashboard" | "models" | "settings";
+export type Route = "dashboard" | "schedule" | "models" | "settings" | "diagnostics";
 
 /** The pages in the order the navigation shows them. */
 export const ROUTES: readonly { readonly route: Route; readonly href: string; readonly label: string }[] = [
   { route: "dashboard", href: "#/", label: "Dashboard" },
+  { route: "schedule", href: "#/schedule", label: "Schedule" },
   { route: "models", href: "#/models", label: "Models" },
   { route: "settings", href: "#/settings", label: "Settings" },
+  { route: "diagnostics", href: "#/diagnostics", label: "Diagnostics" },
 ];
+
+const NAMED: ReadonlySet<string> = new Set(["schedule", "models", "settings", "diagnostics"]);
 
 /** A fragment split into its route path ("/models", or "" for none) and its token, if any. */
 export function readHash(hash: string): { readonly path: string; readonly token: string | null } {
@@ -30,7 +34,7 @@ export function readHash(hash: string): { readonly path: string; readonly token:
 export function routeFromHash(hash: string): Route {
   const { path } = readHash(hash);
   const name = path.replace(/^\/+|\/+$/g, "");
-  return name === "models" || name === "settings" ? name : "dashboard";
+  return NAMED.has(name) ? (name as Route) : "dashboard";
 }
 
 /** The fragment to keep once the token is taken out of it ("#/models", or "" for the Dashboard). */

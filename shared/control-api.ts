@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { settingsPatchSchema, settingsSchema, type Settings } from "./settings";
+import { sharingDecisionSchema, signalAvailabilitySchema, signalsSchema } from "./sharing-types";
 
 /** What the node is doing, as the tray icon and the dashboard show it. */
 export const nodeActivitySchema = z.enum(["earning", "ready", "paused", "off", "connecting", "error"]);
@@ -92,6 +93,10 @@ export const nodeStateSchema = z.object({
   /** Sentences the owner must see wherever the state shows ("Running without a sandbox: …"). */
   warnings: z.array(z.string()),
   downloads: z.array(downloadProgressSchema),
+  /** The sharing policy's latest answer (the Share switch is the owner's; this is the rules'). */
+  decision: sharingDecisionSchema,
+  /** The signals last sampled, and which ones this platform offers at all. */
+  signals: z.object({ latest: signalsSchema.nullable(), available: signalAvailabilitySchema }),
 });
 export type NodeState = z.infer<typeof nodeStateSchema>;
 
@@ -132,6 +137,28 @@ export const modelsViewSchema = z.object({
 });
 export type ModelsView = z.infer<typeof modelsViewSchema>;
 
+/** "Why am I not getting jobs": the node's own answer and the coordinator's view of it. */
+export const diagnosticsSchema = z.object({
+  node: z.object({ share: z.boolean(), reason: z.string() }),
+  coordinator: z
+    .object({
+      connected: z.boolean(),
+      /** Whether the coordinator sees this node as sharing and able to take a job now. */
+      seenSharing: z.boolean(),
+      /** Jobs for the node's model in the last hour, on the whole network. */
+      jobsLastHour: z.number().int().nonnegative(),
+      /** Jobs this node served in the last hour. */
+      servedLastHour: z.number().int().nonnegative(),
+      /** Other connected, sharing nodes serving the same model. */
+      otherNodes: z.number().int().nonnegative(),
+      queued: z.number().int().nonnegative(),
+      /** Sentences: "No demand for stories260K in the last hour", "3 other nodes serve it". */
+      notes: z.array(z.string()),
+    })
+    .nullable(),
+});
+export type Diagnostics = z.infer<typeof diagnosticsSchema>;
+
 /** Result of any call across a process boundary: a value, or an error a person can read. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -157,6 +184,12 @@ export interface ControlApi {
   removeModel(id: string): Promise<Result<null>>;
   /** Serves an installed model from now on (the worker reloads). */
   useModel(id: string): Promise<Result<NodeState>>;
+  /** Pauses sharing until `until` (epoch ms): running jobs go back to the coordinator at once. */
+  pause(until: number): Promise<Result<NodeState>>;
+  /** Ends a pause. */
+  resume(): Promise<Result<NodeState>>;
+  /** Why this node gets no jobs, as it sees itself and as the coordinator sees it. */
+  getDiagnostics(): Promise<Result<Diagnostics>>;
 }
 
 /** The schema of each method's value, for the receiving side to check replies with. */
@@ -170,6 +203,9 @@ export const controlResultSchemas = {
   cancelDownload: z.null(),
   removeModel: z.null(),
   useModel: nodeStateSchema,
+  pause: nodeStateSchema,
+  resume: nodeStateSchema,
+  getDiagnostics: diagnosticsSchema,
 } as const;
 export type ControlMethod = keyof typeof controlResultSchemas;
 
@@ -185,6 +221,9 @@ export const controlRequestSchema = z.discriminatedUnion("method", [
   z.object({ id: z.number().int(), method: z.literal("cancelDownload"), downloadId: ref }),
   z.object({ id: z.number().int(), method: z.literal("removeModel"), modelId: ref }),
   z.object({ id: z.number().int(), method: z.literal("useModel"), modelId: ref }),
+  z.object({ id: z.number().int(), method: z.literal("pause"), until: z.number().int().positive() }),
+  z.object({ id: z.number().int(), method: z.literal("resume") }),
+  z.object({ id: z.number().int(), method: z.literal("getDiagnostics") }),
 ]);
 export type ControlRequest = z.infer<typeof controlRequestSchema>;
 
@@ -209,6 +248,9 @@ export const IPC_CHANNELS = {
   cancelDownload: "offpeak:cancelDownload",
   removeModel: "offpeak:removeModel",
   useModel: "offpeak:useModel",
+  pause: "offpeak:pause",
+  resume: "offpeak:resume",
+  getDiagnostics: "offpeak:getDiagnostics",
   state: "offpeak:state",
 } as const;
 

@@ -23,6 +23,9 @@ export const CONTROL_ARGUMENT: Readonly<Record<ControlMethod, string | null>> = 
   cancelDownload: "downloadId",
   removeModel: "modelId",
   useModel: "modelId",
+  pause: "until",
+  resume: null,
+  getDiagnostics: null,
 };
 
 /** Runs the request against the agent; resolves with the method's Result. */
@@ -46,5 +49,11 @@ export function dispatchControlRequest(api: ControlApi, request: ControlRequest)
       return api.removeModel(request.modelId);
     case "useModel":
       return api.useModel(request.modelId);
+    case "pause":
+      return api.pause(request.until);
+    case "resume":
+      return api.resume();
+    case "getDiagnostics":
+      return api.getDiagnostics();
   }
 }

@@ -93,6 +93,26 @@ export const jobFailureCodeSchema = z.enum([
 ]);
 export type JobFailureCode = z.infer<typeof jobFailureCodeSchema>;
 
+/**
+ * The coordinator's view of one node, for "why am I not getting jobs": whether it sees the node
+ * as sharing, the demand and competition for its model, and plain sentences saying so.
+ */
+export const diagnosisViewSchema = z.object({
+  seenSharing: z.boolean(),
+  /** Jobs for the node's model(s) in the last hour, on the whole network. */
+  jobsLastHour: count,
+  /** Jobs this node served in the last hour. */
+  servedLastHour: count,
+  /** Other connected, sharing nodes serving the same model(s). */
+  otherNodes: count,
+  /** Requests waiting now for a free node serving the model(s). */
+  queued: count,
+  notes: z.array(z.string().max(500)).max(20),
+});
+export type DiagnosisView = z.infer<typeof diagnosisViewSchema>;
+
+const requestId = z.string().min(1).max(100);
+
 // ---------------------------------------------------------------- coordinator → node
 
 export const coordinatorMessageSchema = z.discriminatedUnion("type", [
@@ -116,6 +136,8 @@ export const coordinatorMessageSchema = z.discriminatedUnion("type", [
     todayMicroUsd: count,
   }),
   z.object({ v, type: z.literal("error"), code: z.string().max(100), message: z.string().max(2000), ref: z.string().max(200).optional() }),
+  /** The answer to a node's `diagnose`. */
+  z.object({ v, type: z.literal("diagnosis"), requestId, view: diagnosisViewSchema }),
 ]);
 export type CoordinatorMessage = z.infer<typeof coordinatorMessageSchema>;
 
@@ -160,6 +182,8 @@ export const nodeMessageSchema = z.discriminatedUnion("type", [
     retryable: z.boolean(),
   }),
   z.object({ v, type: z.literal("error"), code: z.string().max(100), message: z.string().max(2000) }),
+  /** Asks how the coordinator sees this node; answered with `diagnosis` and the same requestId. */
+  z.object({ v, type: z.literal("diagnose"), requestId }),
 ]);
 export type NodeMessage = z.infer<typeof nodeMessageSchema>;
 

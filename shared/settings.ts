@@ -3,6 +3,7 @@
  * Every field has a default, so a settings file from an older version still parses.
  */
 import { z } from "zod";
+import { sharingRulesSchema } from "./sharing-types";
 
 export const settingsSchema = z.object({
   /** The Share switch, as the owner last left it. */
@@ -18,6 +19,8 @@ export const settingsSchema = z.object({
   parallelSequences: z.number().int().min(1).max(16).default(1),
   /** Context size per sequence, in tokens. */
   contextSize: z.number().int().min(128).max(1_048_576).default(2048),
+  /** When the machine shares: mode, weekly schedule, idle, battery, heat, games, pause. */
+  rules: sharingRulesSchema.prefault({}),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -32,6 +35,8 @@ export const settingsPatchSchema = z
     idleUnloadMinutes: settingsSchema.shape.idleUnloadMinutes.removeDefault().optional(),
     parallelSequences: settingsSchema.shape.parallelSequences.removeDefault().optional(),
     contextSize: settingsSchema.shape.contextSize.removeDefault().optional(),
+    /** The whole rules object: a patch replaces it (the UI sends what it shows). */
+    rules: sharingRulesSchema.optional(),
   })
   .strict();
 

@@ -19,6 +19,11 @@ export class DashboardPage {
   readonly disconnected: Locator;
   readonly loading: Locator;
   readonly error: Locator;
+  readonly decision: Locator;
+  readonly pauseForHour: Locator;
+  readonly pauseUntilTomorrow: Locator;
+  readonly resume: Locator;
+  readonly signals: Locator;
 
   constructor(readonly page: Page) {
     this.shareSwitch = page.getByRole("switch", { name: "Share this machine" });
@@ -38,6 +43,16 @@ export class DashboardPage {
     this.disconnected = page.getByTestId("disconnected");
     this.loading = page.getByTestId("loading");
     this.error = page.getByTestId("error");
+    this.decision = page.getByTestId("decision");
+    this.pauseForHour = page.getByRole("button", { name: "Pause for 1 hour" });
+    this.pauseUntilTomorrow = page.getByRole("button", { name: "Pause until tomorrow" });
+    this.resume = page.getByRole("button", { name: "Resume" });
+    this.signals = page.getByRole("region", { name: "Signals" });
+  }
+
+  /** The value the Signals card shows for a signal ("Power", "Free memory"). */
+  signal(label: string): Locator {
+    return this.signals.locator(".signal-row", { has: this.page.locator("dt", { hasText: label }) }).locator("dd");
   }
 
   /** Opens the dashboard link (with its #token) and waits for the first state. */

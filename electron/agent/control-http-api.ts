@@ -9,6 +9,9 @@
  *   GET    /api/models             → ModelsView
  *   POST   /api/models/pull {ref}  → 202 null (progress shows in the state's downloads)
  *   DELETE /api/models/:id         → null
+ *   POST   /api/pause {until}      → NodeState (until: epoch ms, in the future, at most 7 days)
+ *   POST   /api/resume             → NodeState
+ *   GET    /api/diagnostics        → Diagnostics
  *
  * A bad body answers 400, an agent's refusal 409 (422 for a settings value it refuses), a
  * failure to read 503; every error body is {"error": "…"}.
@@ -24,6 +27,7 @@ const MAX_BODY_BYTES = 4 * 1024;
 const sharingBodySchema = z.object({ on: z.boolean() });
 const pullBodySchema = z.object({ ref: z.string().min(1).max(2000) });
 const modelIdSchema = z.string().min(1).max(2000);
+const pauseBodySchema = z.object({ until: z.number().int().positive() });
 
 /** The first problem zod found, as "field: message". */
 export function firstIssue(error: z.ZodError): string {
@@ -128,6 +132,20 @@ export function createApiHandler(
       const body = settingsPatchSchema.safeParse(await jsonBody(req));
       if (!body.success) return sendJson(res, 400, { error: `invalid settings: ${firstIssue(body.error)}` });
       return replyResult(res, await control.updateSettings(body.data), 422);
+    }
+    if (pathname === "/api/pause") {
+      if (method !== "POST") return refuseMethod("POST");
+      const body = pauseBodySchema.safeParse(await jsonBody(req));
+      if (!body.success) return sendJson(res, 400, { error: 'expected a JSON body {"until": <epoch milliseconds>}' });
+      return replyResult(res, await control.pause(body.data.until), 422);
+    }
+    if (pathname === "/api/resume") {
+      if (method !== "POST") return refuseMethod("POST");
+      return replyResult(res, await control.resume(), 409);
+    }
+    if (pathname === "/api/diagnostics") {
+      if (method !== "GET") return refuseMethod("GET");
+      return replyResult(res, await control.getDiagnostics(), 503);
     }
     if (pathname === "/api/models") {
       if (method !== "GET") return refuseMethod("GET");

@@ -319,6 +319,30 @@ describe("control server", () => {
     client.socket.close();
   });
 
+  it("pauses, resumes and answers the diagnostics over the socket, pushing the paused state", async () => {
+    await control.setSharing(true);
+    const client = await authedClient();
+    const send = (frame: object) => client.socket.send(JSON.stringify(frame));
+    const until = Date.now() + 3_600_000;
+
+    send({ id: 21, method: "pause", until });
+    const paused = await replyTo(client, 21);
+    expect(paused).toMatchObject({ ok: true, value: { activity: "paused", decision: { share: false, nextChangeAt: until } } });
+    expect(control.pauseCalls).toEqual([until]);
+    expect(client.frames).toContainEqual(expect.objectContaining({ type: "state", state: expect.objectContaining({ activity: "paused" }) }));
+
+    send({ id: 22, method: "getDiagnostics" });
+    expect(await replyTo(client, 22)).toMatchObject({
+      ok: true,
+      value: { node: { share: false, reason: expect.stringMatching(/^Paused until /) }, coordinator: { connected: true, otherNodes: 3 } },
+    });
+
+    send({ id: 23, method: "resume" });
+    expect(await replyTo(client, 23)).toMatchObject({ ok: true, value: { activity: "ready", decision: { share: true } } });
+    expect(control.pauseCalls).toEqual([until, "resume"]);
+    client.socket.close();
+  });
+
   it("refuses a malformed payload for each method, naming the method and the field", async () => {
     const client = await authedClient();
     const bad: [object, RegExp][] = [
@@ -330,6 +354,9 @@ describe("control server", () => {
       [{ method: "cancelDownload", id2: "x" }, /cancelDownload.*downloadId/],
       [{ method: "removeModel", modelId: 5 }, /removeModel.*modelId/],
       [{ method: "useModel" }, /useModel.*modelId/],
+      [{ method: "pause" }, /pause.*until/],
+      [{ method: "pause", until: "tomorrow" }, /pause.*until/],
+      [{ method: "pause", until: -5 }, /pause.*until/],
     ];
     let id = 100;
     for (const [frame, error] of bad) {
@@ -343,6 +370,7 @@ describe("control server", () => {
     expect(control.cancelCalls).toEqual([]);
     expect(control.removeCalls).toEqual([]);
     expect(control.useCalls).toEqual([]);
+    expect(control.pauseCalls).toEqual([]);
     client.socket.close();
   });
 

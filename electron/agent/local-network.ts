@@ -15,6 +15,7 @@ import { MICRO_PER_USD } from "../../shared/money";
 import { prepareDataDir, resolveDataDir } from "./data-dir";
 import { startNodeHost } from "./node-host";
 import type { WorkerSpawner } from "./worker-spawner";
+import type { SignalSampler } from "./signals/signal-sampler";
 
 /** Credit given to the local consumer key on first run: $10. */
 export const STARTING_CREDIT_MICRO_USD = 10 * MICRO_PER_USD;
@@ -26,6 +27,8 @@ export interface LocalNetworkOptions {
   readonly port?: number;
   readonly logger?: Logger;
   readonly spawner?: WorkerSpawner;
+  /** Where the sharing signals come from (the desktop app passes its Electron sampler). */
+  readonly sampler?: SignalSampler;
 }
 
 export interface LocalNetwork {
@@ -54,7 +57,7 @@ async function persistentSecret(path: string, make: () => Promise<string>): Prom
 export async function startLocalNetwork(options: LocalNetworkOptions = {}): Promise<LocalNetwork> {
   const logger = options.logger ?? silentLogger;
   const paths = await prepareDataDir(resolveDataDir(options.dataDir));
-  const adminToken = await persistentSecret(join(paths.root, "admin-token"), async () => randomBytes(24).toString("base64url"));
+  const adminToken = await persistentSecret(join(paths.root, "admin-token"), async () => randomBytes(24).toString("hex"));
   const db = await openDatabase(paths.coordinatorDb);
   const coordinator = await startCoordinator({ db, adminToken, port: options.port ?? 0, logger });
   try {
@@ -68,6 +71,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
       modelPath: options.modelPath,
       logger,
       spawner: options.spawner,
+      sampler: options.sampler,
     });
     return {
       control: node.agent,

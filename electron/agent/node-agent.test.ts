@@ -7,7 +7,8 @@ import type { NodeState } from "../../shared/control-api";
 import type { NodeStatus } from "../../shared/protocol";
 import { receiptTypedData } from "../../shared/typed-data";
 import type { InboundMessage, OutgoingNodeMessage } from "./coordinator-client";
-import { InferenceError, type EngineInfo, type InferenceEngine, type InferenceJob, type InferenceResult } from "./inference";
+import { InferenceError } from "./inference";
+import { jobMessage, ScriptedEngine } from "./agent-fakes.fixture";
 import { FileKeyStore } from "./key-store";
 import { NodeAgent, PARTIAL_SANDBOX_WARNING, UNSANDBOXED_WARNING } from "./node-agent";
 import { openWallet, outputHash } from "./wallet";
@@ -15,46 +16,6 @@ import { silentLogger } from "../../shared/logger";
 import { MemorySettingsStore } from "./settings-store";
 
 const SANDBOXED = { kind: "bubblewrap" as const, active: true, detail: "bubblewrap: no network" };
-
-/** An engine that emits one word per tick until done or aborted. */
-class ScriptedEngine implements InferenceEngine {
-  words = ["Once", " upon", " a", " time"];
-  tickMs = 5;
-  capacity = 1;
-  failWith: InferenceError | null = null;
-  async start(): Promise<EngineInfo> {
-    return {
-      capacity: this.capacity,
-      model: { id: "tiny", label: "Tiny", contextSize: 256, demo: true },
-      hardware: { backend: "cpu", gpu: null, cpu: "test cpu", memoryBytes: 1 << 30, vramBytes: null },
-    };
-  }
-  async generate(job: InferenceJob, onTokens: (text: string, count: number) => void, signal: AbortSignal): Promise<InferenceResult> {
-    if (this.failWith) throw this.failWith;
-    let text = "";
-    let n = 0;
-    for (const word of this.words.slice(0, job.sampling.maxTokens)) {
-      if (signal.aborted) return { finishReason: "cancelled", promptTokens: 3, completionTokens: n, text };
-      await new Promise((r) => setTimeout(r, this.tickMs));
-      text += word;
-      n++;
-      onTokens(word, 1);
-    }
-    return { finishReason: n === job.sampling.maxTokens ? "length" : "stop", promptTokens: 3, completionTokens: n, text };
-  }
-  async stop(): Promise<void> {}
-}
-
-function jobMessage(jobId: string, maxTokens = 4): InboundMessage {
-  return {
-    v: 1,
-    type: "job",
-    jobId,
-    model: "tiny",
-    input: { kind: "completion", prompt: "Tell me" },
-    sampling: { maxTokens, temperature: 0, topP: 1, stop: [] },
-  };
-}
 
 describe("node agent", () => {
   let dir: string;

@@ -1,18 +1,23 @@
 /**
  * The node agent: owns the node's one state object, keeps the connection to the coordinator,
- * takes jobs while the owner shares, runs them on the inference engine (see job-runner.ts) and
- * implements {@link ControlApi} for the UIs. The worker starts only inside its sandbox, unless
- * the owner allowed running without one.
+ * takes jobs while the owner shares and the sharing rules allow it (decisions come from the
+ * sharing monitor), runs them on the inference engine (see job-runner.ts) and implements
+ * {@link ControlApi} for the UIs. The worker starts only inside its sandbox, unless the owner
+ * allowed running without one.
  */
-import type { ControlApi, NodeActivity, NodeState, Result, SandboxStatus, WorkerStatus } from "../../shared/control-api";
+import type { ControlApi, Diagnostics, NodeState, Result, SandboxStatus, WorkerStatus } from "../../shared/control-api";
 import type { Logger } from "../../shared/logger";
 import type { NodeStatus } from "../../shared/protocol";
 import type { Settings } from "../../shared/settings";
+import { decideSharing } from "../../shared/sharing-policy";
+import type { SharingDecision, SignalAvailability, Signals } from "../../shared/sharing-types";
 import { CoordinatorClient, type InboundMessage, type OutgoingNodeMessage } from "./coordinator-client";
+import { DiagnosisRequests } from "./coordinator-diagnosis";
 import type { EngineInfo, InferenceEngine } from "./inference";
 import { JobRunner } from "./job-runner";
 import { ModelControls } from "./model-controls";
 import type { InstalledModel, ModelManager } from "./models/model-manager";
+import { deriveActivity, initialNodeState, pauseProblem, sandboxWarnings, unknownSignals } from "./node-state";
 import type { SettingsStore } from "./settings-store";
 import type { NodeWallet } from "./wallet";
 
@@ -45,12 +50,7 @@ export interface NodeAgentOptions {
   }) => CoordinatorLink;
 }
 
-/** Shown on Windows, where the job object contains memory and processes but not files or network. */
-export const PARTIAL_SANDBOX_WARNING =
-  "Partly contained: on Windows the inference worker's memory and processes are limited, but it can still reach the network and read this computer's files.";
-
-export const UNSANDBOXED_WARNING =
-  "Running without a sandbox: strangers' prompts and downloaded model files are processed with access to this computer's files and network.";
+export { PARTIAL_SANDBOX_WARNING, UNSANDBOXED_WARNING, MAX_PAUSE_MS } from "./node-state";
 
 /** The node agent. Call {@link start}, then drive it through the {@link ControlApi} methods. */
 export class NodeAgent implements ControlApi {
@@ -67,27 +67,20 @@ export class NodeAgent implements ControlApi {
   private startError: string | null = null;
   private stopping = false;
   private readonly now: () => number;
+  private readonly diagnoses: DiagnosisRequests;
 
   constructor(private readonly options: NodeAgentOptions) {
     this.now = options.now ?? Date.now;
     this.model = options.model;
-    this.state = {
-      sharing: options.settings.get().sharing,
-      activity: "connecting",
-      reason: "Starting: loading the model",
+    const initial = options.settings.get();
+    this.state = initialNodeState({
+      sharing: initial.sharing,
       address: options.wallet.address,
-      coordinator: { url: options.coordinatorUrl, connected: false },
-      model: null,
-      hardware: null,
-      currentJob: null,
-      lastJob: null,
-      earnings: { todayMicroUsd: 0, balanceMicroUsd: 0, jobsServed: 0 },
-      demoModel: options.model.demo,
+      coordinatorUrl: options.coordinatorUrl,
+      demo: options.model.demo,
       sandbox: options.sandbox,
-      worker: { state: "stopped", reason: null },
-      warnings: [],
-      downloads: [],
-    };
+      decision: decideSharing(initial.rules, unknownSignals(this.now())),
+    });
     const handlers = {
       status: () => this.nodeStatus(),
       onMessage: (message: InboundMessage) => this.onMessage(message),
@@ -96,6 +89,7 @@ export class NodeAgent implements ControlApi {
     this.link =
       options.connect?.(handlers) ??
       new CoordinatorClient({ url: options.coordinatorUrl, wallet: options.wallet, agentVersion: options.agentVersion, logger: options.logger, ...handlers });
+    this.diagnoses = new DiagnosisRequests((message) => this.link.send(message));
     this.jobs = new JobRunner({
       wallet: options.wallet,
       logger: options.logger,
@@ -116,7 +110,6 @@ export class NodeAgent implements ControlApi {
       logger: options.logger,
     });
     options.models?.onChange(() => this.update({ downloads: [...(options.models?.downloads() ?? [])] }));
-    const initial = options.settings.get();
     this.engineSettings = `${initial.contextSize}/${initial.parallelSequences}/${initial.idleUnloadMinutes}`;
     options.settings.onChange((settings) => this.onSettings(settings));
   }
@@ -159,12 +152,48 @@ export class NodeAgent implements ControlApi {
   async setSharing(on: boolean): Promise<Result<NodeState>> {
     if (typeof on !== "boolean") return { ok: false, error: "setSharing takes true or false" };
     if (on === this.state.sharing) return { ok: true, value: this.state };
+    const before = this.effectiveSharing();
     this.update({ sharing: on });
-    if (!on) this.jobs.yieldAll();
     this.options.settings.update({ sharing: on });
-    this.sendStatus();
+    this.sharingChanged(before);
     this.options.logger.info(on ? "sharing turned on" : "sharing turned off");
     return { ok: true, value: this.state };
+  }
+
+  /**
+   * Applies the sharing policy's decision (from the sharing monitor). When sharing must stop, the
+   * running jobs go back to the coordinator at once and no new one is taken; when it may start
+   * again, the node advertises itself again.
+   */
+  applyDecision(decision: SharingDecision, signals: Signals, availability: SignalAvailability): void {
+    const before = this.effectiveSharing();
+    const reasonBefore = this.state.reason;
+    this.update({ decision, signals: { latest: signals, available: availability } });
+    if (before !== this.effectiveSharing()) {
+      this.options.logger.info(decision.share ? "sharing resumed by the rules" : "sharing paused by the rules", { reason: decision.reason });
+      this.sharingChanged(before);
+    } else if (!before && reasonBefore !== this.state.reason) {
+      this.sendStatus();
+    }
+  }
+
+  /** Pauses sharing until `until` (epoch ms, in the future, at most 7 days away). */
+  async pause(until: number): Promise<Result<NodeState>> {
+    const problem = pauseProblem(until, this.now());
+    return problem ? { ok: false, error: problem } : this.setPausedUntil(Math.round(until));
+  }
+
+  /** Ends a pause. */
+  async resume(): Promise<Result<NodeState>> {
+    return this.setPausedUntil(null);
+  }
+
+  /** This node's own answer to "why no jobs", and the coordinator's view (null when it cannot say). */
+  async getDiagnostics(): Promise<Result<Diagnostics>> {
+    const node = { share: this.effectiveSharing(), reason: this.state.reason };
+    if (!this.state.coordinator.connected) return { ok: true, value: { node, coordinator: null } };
+    const view = await this.diagnoses.request();
+    return { ok: true, value: { node, coordinator: view ? { connected: true, ...view } : null } };
   }
 
   onState(listener: (state: NodeState) => void): () => void {
@@ -192,6 +221,34 @@ export class NodeAgent implements ControlApi {
   async useModel(id: string): Promise<Result<NodeState>> {
     const result = await this.modelControls.use(id);
     return result.ok ? { ok: true, value: this.state } : result;
+  }
+
+  private setPausedUntil(pausedUntil: number | null): Result<NodeState> {
+    const rules = this.options.settings.get().rules;
+    try {
+      // The sharing monitor hears the change and decides again before this returns.
+      this.options.settings.update({ rules: { ...rules, pausedUntil } });
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
+    }
+    return { ok: true, value: this.state };
+  }
+
+  /** The Share switch and the rules together: whether this node takes jobs. */
+  private effectiveSharing(): boolean {
+    return this.state.sharing && this.state.decision.share;
+  }
+
+  /** Acts on a change of the effective sharing: hand back jobs, free the GPU, tell the coordinator. */
+  private sharingChanged(before: boolean): void {
+    const now = this.effectiveSharing();
+    if (before && !now) {
+      this.jobs.yieldAll();
+      if (this.options.settings.get().rules.freeGpuWhenPaused && this.engine?.unload) {
+        this.engine.unload().catch((error: Error) => this.options.logger.warn("could not unload the model", { error: error.message }));
+      }
+    }
+    this.sendStatus();
   }
 
   private sandboxBlocked(): boolean {
@@ -266,16 +323,14 @@ export class NodeAgent implements ControlApi {
   }
 
   private workerProblem(): string | null {
-    const { state, reason } = this.state.worker;
-    if (state === "restarting" || state === "quarantined" || state === "failed") return reason ?? state;
-    return null;
+    return workerProblemOf(this.state.worker);
   }
 
   /** What the coordinator is told about this node. */
   private nodeStatus(): NodeStatus {
     const info = this.engineInfo;
     return {
-      sharing: this.state.sharing && info !== null && !this.stopping && this.workerProblem() === null && !this.sandboxBlocked(),
+      sharing: this.effectiveSharing() && info !== null && !this.stopping && this.workerProblem() === null && !this.sandboxBlocked(),
       reason: this.state.reason,
       models: info ? [info.model] : [],
       capacity: info ? (info.capacity ?? 1) : 0,
@@ -286,7 +341,10 @@ export class NodeAgent implements ControlApi {
   private onConnection(connected: boolean, reason: string): void {
     this.connectionReason = reason;
     // The coordinator has already given the jobs away; stop computing them.
-    if (!connected) this.jobs.yieldAll();
+    if (!connected) {
+      this.jobs.yieldAll();
+      this.diagnoses.abandonAll();
+    }
     this.update({ coordinator: { url: this.options.coordinatorUrl, connected } });
   }
 
@@ -300,6 +358,7 @@ export class NodeAgent implements ControlApi {
         const engine = this.engine;
         if (!this.state.sharing || this.stopping || this.sandboxBlocked())
           return this.jobs.refuse(message.jobId, "node_yield", "the owner is not sharing this machine now", true);
+        if (!this.state.decision.share) return this.jobs.refuse(message.jobId, "node_yield", this.state.decision.reason, true);
         if (!info || !engine || info.model.id !== message.model)
           return this.jobs.refuse(message.jobId, "model_not_loaded", `model ${message.model} is not loaded here`, true);
         if (this.jobs.size >= (info.capacity ?? 1)) return this.jobs.refuse(message.jobId, "busy", "the node is serving other jobs", true);
@@ -315,36 +374,28 @@ export class NodeAgent implements ControlApi {
         });
         return;
       case "error":
+        if (message.ref) this.diagnoses.refuse(message.ref);
         this.options.logger.warn("the coordinator reported an error", { code: message.code, message: message.message });
+        return;
+      case "diagnosis":
+        this.diagnoses.answer(message.requestId, message.view);
         return;
     }
   }
 
-  private activity(): { activity: NodeActivity; reason: string } {
-    if (this.sandboxBlocked()) {
-      return {
-        activity: "error",
-        reason: `Not sharing: the inference worker cannot be sandboxed here (${this.options.sandbox.detail}). Install the sandbox, or turn on "Run without sandbox" in Settings.`,
-      };
-    }
-    if (this.startError) return { activity: "error", reason: `Error: ${this.startError}` };
-    const problem = this.workerProblem();
-    if (problem) return { activity: "error", reason: `Error: ${problem}` };
-    if (!this.engineInfo) return { activity: "connecting", reason: "Starting: loading the model" };
-    if (!this.state.sharing) return { activity: "off", reason: "Off: sharing is switched off" };
-    if (!this.state.coordinator.connected) return { activity: "connecting", reason: `Connecting: ${this.connectionReason}` };
-    if (this.state.currentJob) return { activity: "earning", reason: `Earning: serving a job for ${this.state.currentJob.model}` };
-    if (this.state.worker.state === "unloaded") return { activity: "ready", reason: "Ready: the model was unloaded while idle and loads again for the next job" };
-    return { activity: "ready", reason: "Ready: waiting for jobs" };
-  }
-
   private update(patch: Partial<NodeState>): void {
     const next = { ...this.state, ...patch };
-    const unsandboxed = !this.options.sandbox.active && this.options.settings.get().allowUnsandboxed;
-    const partial = this.options.sandbox.active && this.options.sandbox.kind === "job-object";
-    next.warnings = unsandboxed ? [UNSANDBOXED_WARNING] : partial ? [PARTIAL_SANDBOX_WARNING] : [];
-    this.state = next;
-    const { activity, reason } = this.activity();
+    next.warnings = sandboxWarnings(this.options.sandbox, this.options.settings.get().allowUnsandboxed);
+    const { activity, reason } = deriveActivity({
+      sandbox: this.options.sandbox,
+      sandboxBlocked: this.sandboxBlocked(),
+      startError: this.startError,
+      workerProblem: workerProblemOf(next.worker),
+      modelReady: this.engineInfo !== null,
+      connectionReason: this.connectionReason,
+      state: next,
+      decision: next.decision,
+    });
     this.state = { ...next, activity, reason };
     for (const listener of this.listeners) {
       try {
@@ -354,4 +405,10 @@ export class NodeAgent implements ControlApi {
       }
     }
   }
+}
+
+/** The worker's trouble as a phrase, or null when it is fine. */
+function workerProblemOf(worker: WorkerStatus): string | null {
+  if (worker.state === "restarting" || worker.state === "quarantined" || worker.state === "failed") return worker.reason ?? worker.state;
+  return null;
 }

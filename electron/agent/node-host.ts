@@ -22,6 +22,9 @@ import { MachineJudge, modelDirsFor } from "./node-host-support";
 import { detectSandbox, type SandboxPlan } from "./sandbox/sandbox";
 import { WorkerSupervisor, type WorkerState } from "./worker-supervisor";
 import { NodeWorkerSpawner, type WorkerSpawner } from "./worker-spawner";
+import { SharingMonitor } from "./sharing-monitor";
+import { createSignalSampler } from "./signals/create-signal-sampler";
+import type { SignalSampler } from "./signals/signal-sampler";
 
 export const AGENT_VERSION = "offpeak-node/0.1.0";
 
@@ -51,12 +54,18 @@ export interface NodeHostOptions {
   readonly contextSize?: number;
   readonly threads?: number;
   readonly sharing?: boolean;
+  /** Where the sharing signals come from; default: this platform's own sources (the desktop app passes its own). */
+  readonly sampler?: SignalSampler;
+  /** Time between samples of the sharing signals (default 1 s). */
+  readonly sampleIntervalMs?: number;
 }
 
 export interface NodeHost {
   readonly agent: NodeAgent;
   readonly paths: DataPaths;
   readonly dashboardUrl: string;
+  /** Samples the signals and applies the sharing rules; `poke()` it on an OS power or lock event. */
+  readonly monitor: SharingMonitor;
   /** The inference worker's process id while it runs. */
   workerPid(): number | undefined;
   stop(): Promise<void>;
@@ -138,13 +147,33 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     sandbox: sandbox.status,
     models: library,
   });
+  const monitor = new SharingMonitor({
+    sampler:
+      options.sampler ??
+      createSignalSampler({
+        ownApps: () => settings.get().rules.ownApps,
+        excludePids: () => {
+          const pid = engine?.workerPid;
+          return pid === undefined ? [] : [pid];
+        },
+        logger,
+      }),
+    rules: () => settings.get().rules,
+    onRulesChange: (listener) => settings.onChange(listener),
+    target: agent,
+    logger,
+    intervalMs: options.sampleIntervalMs,
+  });
   agent.onState((state) => {
     judge.refresh(state.hardware).catch((error: Error) => logger.warn("could not read the machine's memory", { error: error.message }));
   });
   const control = await startControlServer({ control: agent, staticDir: RENDERER_DIR, logger });
   try {
+    // The first decision is known before the node connects and advertises itself.
+    await monitor.start();
     await agent.start();
   } catch (error) {
+    await monitor.stop();
     await control.close();
     await agent.stop();
     throw error;
@@ -160,9 +189,11 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     agent,
     paths,
     dashboardUrl: control.url,
+    monitor,
     workerPid: () => engine?.workerPid,
     async stop() {
       await removeControlFile(paths.controlFile);
+      await monitor.stop();
       await control.close();
       await agent.stop();
     },

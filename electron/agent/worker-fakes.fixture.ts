@@ -17,6 +17,8 @@ export class FakeWorker implements WorkerHandle {
   private messageCallbacks: ((message: unknown) => void)[] = [];
   private exitCallbacks: ((code: number | null, signal: string | null) => void)[] = [];
   exited = false;
+  /** The containment's seal, when a test gives the worker one. */
+  seal?: () => void;
   /** Answers the agent; by default a well-behaved worker that loads at once. */
   onSend: (message: AgentToWorkerMessage, worker: FakeWorker) => void = (message, worker) => {
     if (message.type === "load") worker.say({ type: "loaded", model: { name: "m", contextSize: 512, trainContextSize: 512 }, hardware });

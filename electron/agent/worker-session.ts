@@ -1,7 +1,8 @@
 /**
  * One inference worker process from spawn to exit, as the supervisor drives it: the ready
- * handshake and model load with their timeouts, jobs routed by id with hang timers, a graceful
- * shutdown, and what its exit means for the jobs it was running.
+ * handshake and model load with their timeouts, the containment sealed once the model is loaded,
+ * jobs routed by id with hang timers, a graceful shutdown, and what its exit means for the jobs
+ * it was running.
  */
 import type { Logger } from "../../shared/logger";
 import type { Hardware } from "../../shared/protocol";
@@ -71,7 +72,7 @@ export class WorkerSession {
   readonly loaded: Promise<{ model: LoadedModel; hardware: Hardware; backendReason?: string }>;
   /** Resolves when the process has ended. */
   readonly exited: Promise<void>;
-  /** True once the model is loaded. */
+  /** True once the model is loaded and the worker's containment (if any) sealed: only then may it run jobs. */
   serving = false;
   /** Set when the supervisor ends the worker on purpose. */
   ending: "stop" | "unload" | null = null;
@@ -115,6 +116,10 @@ export class WorkerSession {
   /** Runs one job; rejects with {@link InferenceError}. */
   run(job: InferenceJob, onTokens: (text: string, count: number) => void, signal: AbortSignal): Promise<InferenceResult> {
     const { handle, timers, stallTimeoutMs, firstTokenTimeoutMs } = this.options;
+    if (!this.serving) {
+      // A prompt never reaches a worker before its model is loaded and its containment sealed.
+      return Promise.reject(new InferenceError("model_not_loaded", "The inference worker is not ready to serve", true));
+    }
     return new Promise<InferenceResult>((resolve, reject) => {
       let hangTimer: unknown = null;
       const watch = (ms: number, reason: string) => {
@@ -207,12 +212,19 @@ export class WorkerSession {
         handle.send(agentToWorkerMessage(load));
         return;
       }
-      case "loaded":
+      case "loaded": {
         if (startup?.phase !== "loading") return;
+        const sealFailure = this.seal();
+        if (sealFailure !== null) {
+          logger.error(`inference worker could not be sealed after loading its model, so it is stopped: ${sealFailure}`, { pid });
+          this.failStartup(`The inference worker could not be contained once its model was loaded: ${sealFailure}`, `containment not sealed: ${sealFailure}`);
+          return;
+        }
         this.startup = null;
         timers.clearTimeout(startup.timer);
         startup.resolve({ model: message.model, hardware: message.hardware, backendReason: message.backendReason });
         return;
+      }
       case "load-failed":
         if (startup?.phase !== "loading") return;
         handle.send(agentToWorkerMessage({ type: "shutdown" }));
@@ -234,6 +246,19 @@ export class WorkerSession {
       case "failed":
         job.reject(new InferenceError(message.code, message.message, message.retryable));
         return;
+    }
+  }
+
+  /**
+   * Tightens the worker's containment now that its model is loaded (Windows: no new process);
+   * returns why it failed, or null (also when the handle has nothing to seal).
+   */
+  private seal(): string | null {
+    try {
+      this.options.handle.seal?.();
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
     }
   }
 

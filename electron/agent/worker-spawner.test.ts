@@ -69,7 +69,7 @@ describe("NodeWorkerSpawner", () => {
     expect(exit).toEqual([null, null]);
   });
 
-  it("hands the new worker's pid to the containment and releases it once the worker has exited", async () => {
+  it("hands the new worker's pid to the containment, seals it through the handle, and releases it once the worker has exited", async () => {
     const entry = join(dir, "waiting-worker.mjs");
     await writeFile(entry, `process.on("message", () => process.exit(0));\n`);
     const events: string[] = [];
@@ -78,15 +78,26 @@ describe("NodeWorkerSpawner", () => {
       execArgv: [],
       contain: (pid) => {
         events.push(`contain ${pid}`);
-        return () => events.push(`release ${pid}`);
+        return { seal: () => void events.push(`seal ${pid}`), release: () => void events.push(`release ${pid}`) };
       },
     });
     const handle = spawner.spawn();
     const exit = new Promise<void>((resolve) => handle.onExit(() => resolve()));
+    // Not sealed at spawn: only when the supervisor says the model is loaded.
     expect(events).toEqual([`contain ${handle.pid}`]);
+    handle.seal?.();
+    expect(events).toEqual([`contain ${handle.pid}`, `seal ${handle.pid}`]);
     handle.send({ v: 1, type: "shutdown" });
     await exit;
-    expect(events).toEqual([`contain ${handle.pid}`, `release ${handle.pid}`]);
+    expect(events).toEqual([`contain ${handle.pid}`, `seal ${handle.pid}`, `release ${handle.pid}`]);
+  });
+
+  it("gives a handle without a seal when there is no containment", async () => {
+    const entry = join(dir, "quick-worker.mjs");
+    await writeFile(entry, `process.exit(0);\n`);
+    const handle = new NodeWorkerSpawner({ entry, execArgv: [] }).spawn();
+    await new Promise<void>((resolve) => handle.onExit(() => resolve()));
+    expect(handle.seal).toBeUndefined();
   });
 
   it("stops a worker that cannot be contained instead of running it uncontained, and logs why", async () => {
@@ -106,5 +117,8 @@ describe("NodeWorkerSpawner", () => {
     const exit = await new Promise<[number | null, string | null]>((resolve) => handle.onExit((code, signal) => resolve([code, signal])));
     expect(exit).toEqual([null, "SIGKILL"]);
     expect(errors).toEqual([`worker ${handle.pid}: could not be contained, so it is stopped: AssignProcessToJobObject failed: Windows error 5 (access denied)`]);
+    // Such a worker can never be sealed, so it can never serve.
+    expect(() => handle.seal?.()).toThrow(/could not be contained/);
+    expect(handle.seal).toBeTypeOf("function");
   });
 });

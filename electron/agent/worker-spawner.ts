@@ -19,6 +19,20 @@ export interface WorkerHandle {
   /** Called once when the process has ended (or could not be started: code and signal null). */
   onExit(callback: (code: number | null, signal: string | null) => void): void;
   kill(signal?: NodeJS.Signals): void;
+  /**
+   * Present where the worker's containment tightens once its model is loaded (Windows: no new
+   * process from then on). The supervisor calls it after `loaded`, before any job; when it throws,
+   * the worker must not serve.
+   */
+  seal?(): void;
+}
+
+/** A started worker's containment (see {@link NodeWorkerSpawnerOptions.contain}). */
+export interface WorkerContainment {
+  /** Tightens the containment once the model is loaded, before any job; throws when that fails. */
+  seal(): void;
+  /** Undoes the containment once the worker has exited. */
+  release(): void;
 }
 
 /** Starts one worker process per call. */
@@ -47,11 +61,11 @@ export interface NodeWorkerSpawnerOptions {
   /** Environment the worker variables are taken from; defaults to `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
   /**
-   * Contains the worker by its pid right after it has started, e.g. in a Windows job object; may
-   * return a release, called once the worker has exited. When it throws, the worker is killed
-   * rather than run uncontained.
+   * Contains the worker by its pid right after it has started, e.g. in a Windows job object. Its
+   * `seal` becomes the handle's {@link WorkerHandle.seal}; its `release` is called once the worker
+   * has exited. When it throws, the worker is killed rather than run uncontained.
    */
-  readonly contain?: (pid: number) => (() => void) | void;
+  readonly contain?: (pid: number) => WorkerContainment;
 }
 
 /**
@@ -95,39 +109,52 @@ export class NodeWorkerSpawner implements WorkerSpawner {
       windowsHide: true,
     });
     const logger = options.logger ?? silentLogger;
-    if (options.contain && child.pid !== undefined) containChild(child, child.pid, options.contain, logger);
-    return new ChildWorkerHandle(child, logger);
+    const seal = options.contain ? containChild(child, options.contain, logger) : undefined;
+    return new ChildWorkerHandle(child, logger, seal);
   }
 }
 
-function containChild(child: ChildProcess, pid: number, contain: (pid: number) => (() => void) | void, logger: Logger): void {
-  let release: (() => void) | void;
+/** Contains the new worker; returns its seal (which throws when the worker is not contained). */
+function containChild(child: ChildProcess, contain: (pid: number) => WorkerContainment, logger: Logger): () => void {
+  const pid = child.pid;
+  // A process that did not start has nothing to contain; it reports its failure as an exit.
+  if (pid === undefined) return () => failSeal("the worker did not start");
+  let containment: WorkerContainment;
   try {
-    release = contain(pid);
+    containment = contain(pid);
   } catch (error) {
-    logger.error(`worker ${pid}: could not be contained, so it is stopped: ${error instanceof Error ? error.message : String(error)}`, { pid });
+    const reason = error instanceof Error ? error.message : String(error);
+    logger.error(`worker ${pid}: could not be contained, so it is stopped: ${reason}`, { pid });
     child.kill("SIGKILL");
-    return;
+    return () => failSeal(`worker ${pid} could not be contained: ${reason}`);
   }
-  if (!release) return;
-  const releaseOnce = release;
   child.once("exit", () => {
     try {
-      releaseOnce();
+      containment.release();
     } catch (error) {
       logger.warn(`worker ${pid}: its containment was not released cleanly: ${error instanceof Error ? error.message : String(error)}`, { pid });
     }
   });
+  return () => containment.seal();
+}
+
+function failSeal(reason: string): never {
+  throw new Error(`cannot seal the worker's containment: ${reason}`);
 }
 
 class ChildWorkerHandle implements WorkerHandle {
   private readonly exitCallbacks: ((code: number | null, signal: string | null) => void)[] = [];
   private exited: { code: number | null; signal: string | null } | null = null;
 
+  /** The containment's seal; undefined when the worker runs without a containment to seal. */
+  readonly seal: (() => void) | undefined;
+
   constructor(
     private readonly child: ChildProcess,
     private readonly logger: Logger,
+    seal?: () => void,
   ) {
+    this.seal = seal;
     const pid = child.pid;
     for (const [stream, level] of [
       [child.stderr, "warn"],

@@ -140,6 +140,51 @@ describe("WorkerSupervisor", () => {
     expect(supervisor.state.kind).toBe("ready");
   });
 
+  it("seals each worker's containment once, after its model is loaded and before it is ready or given a job", async () => {
+    const { spawner, supervisor, timers, states } = setup({ restartBaseDelayMs: 1000 });
+    const events: string[] = [];
+    spawner.configure = (worker) => {
+      worker.seal = () => events.push(`seal ${worker.pid} (loaded: ${worker.sent.some((m) => m.type === "load")}, state: ${supervisor.state.kind})`);
+      worker.onSend = (message) => {
+        events.push(`${message.type} ${worker.pid}`);
+        if (message.type === "load") worker.say({ type: "loaded", model: { name: "m", contextSize: 512, trainContextSize: 512 }, hardware });
+        if (message.type === "generate") worker.say({ type: "done", jobId: message.jobId, finishReason: "stop", promptTokens: 1, completionTokens: 1, text: "x" });
+      };
+    };
+    const started = supervisor.start();
+    // A job that arrives while the model loads waits for the seal.
+    const early = supervisor.generate(job("early"), () => {}, never);
+    await started;
+    await expect(early).resolves.toMatchObject({ text: "x" });
+    await expect(supervisor.generate(job("later"), () => {}, never)).resolves.toMatchObject({ text: "x" });
+    expect(events).toEqual(["load 1000", "seal 1000 (loaded: true, state: starting)", "generate 1000", "generate 1000"]);
+    expect(states.map((s) => s.kind)).toEqual(["starting", "ready"]);
+
+    // A restarted worker is a new process: it is sealed again before it serves.
+    spawner.last.exit(null, "SIGSEGV");
+    await timers.advance(1000);
+    expect(supervisor.state.kind).toBe("ready");
+    expect(events.slice(4)).toEqual(["load 1001", "seal 1001 (loaded: true, state: starting)"]);
+  });
+
+  it("fails the start, stops the worker and logs why when its containment cannot be sealed, and never gives it a job", async () => {
+    const { spawner, supervisor, states, logger } = setup();
+    spawner.configure = (worker) => {
+      worker.seal = () => {
+        throw new Error("SetInformationJobObject failed limiting the worker to one process: Windows error 5 (access denied)");
+      };
+    };
+    const started = supervisor.start();
+    const waiting = supervisor.generate(job("waits"), () => {}, never);
+    await expect(started).rejects.toThrow("could not be contained once its model was loaded: SetInformationJobObject failed");
+    await expect(waiting).rejects.toMatchObject({ code: "model_not_loaded", retryable: true });
+    expect(spawner.last.kills).toEqual(["SIGKILL"]);
+    expect(spawner.last.sent.map((m) => m.type)).toEqual(["load"]);
+    expect(states.at(-1)).toMatchObject({ kind: "failed", reason: expect.stringContaining("Windows error 5") });
+    expect(states.some((s) => s.kind === "ready")).toBe(false);
+    expect(logger.lines.some((line) => line.includes("could not be sealed") && line.includes("Windows error 5"))).toBe(true);
+  });
+
   it("stops gracefully, and kills a worker that does not exit in time", async () => {
     const graceful = setup();
     await graceful.supervisor.start();

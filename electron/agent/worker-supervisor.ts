@@ -1,6 +1,7 @@
 /**
- * Runs the inference worker process for the agent: start with a ready handshake and a model
- * load, up to `sequences` jobs at once with token streaming and cancel, crash and hang detection
+ * Runs the inference worker process for the agent: start with a ready handshake, a model load
+ * and the worker's containment sealed (see WorkerSession; a worker that cannot be sealed is a
+ * failed start and never gets a job), up to `sequences` jobs at once with token streaming and cancel, crash and hang detection
  * with restarts (exponential backoff with jitter, quarantine after repeated crashes), unloading
  * after a while without jobs and loading again on demand, graceful stop.
  */

@@ -9,5 +9,9 @@ export interface CliValues {
   readonly "admin-token"?: string;
   readonly "credit-usd"?: string;
   readonly json?: boolean;
+  /** `pause --for 1h|30m|2h30m`. */
+  readonly for?: string;
+  /** `pause --until HH:MM` (local time). */
+  readonly until?: string;
   readonly verbose?: boolean;
 }

@@ -12,7 +12,7 @@ import { parsePort } from "./main";
 /** Starts the coordinator and prints its node URL and admin token. */
 export async function runCoordinatorCommand(values: CliValues, io: CliIo): Promise<number> {
   const logger = createConsoleLogger(values.verbose ? "debug" : "info");
-  const adminToken = process.env.OFFPEAK_ADMIN_TOKEN || randomBytes(24).toString("base64url");
+  const adminToken = process.env.OFFPEAK_ADMIN_TOKEN || randomBytes(24).toString("hex");
   const db = await openDatabase(values.db);
   const coordinator = await startCoordinator({ db, adminToken, port: parsePort(values.port) ?? 0, host: values.host, logger });
   if (!values.db) io.err("Database: in memory (pass --db DIR or --db postgres://… to keep the ledger)");

@@ -1,11 +1,12 @@
 /**
- * The `offpeak` command: `up`, `node`, `coordinator`, `keys create`, `status`, `models`.
+ * The `offpeak` command: `up`, `node`, `coordinator`, `keys create`, `status`, `pause`, `resume`, `models`.
  */
 import { parseArgs } from "node:util";
 import { runCoordinatorCommand } from "./coordinator-command";
 import { runKeysCommand } from "./keys-command";
 import { runModelsCommand } from "./models-command";
 import { runNodeCommand, runUpCommand } from "./node-commands";
+import { runPauseCommand, runResumeCommand } from "./pause-command";
 import { runStatusCommand } from "./status-command";
 
 export const USAGE = `Usage: offpeak <command> [options]
@@ -16,6 +17,8 @@ Commands:
   coordinator  [--port N] [--db DIR|postgres://…] [--host H]  run the network service
   keys create  --coordinator URL --admin-token T --credit-usd N   create a consumer API key
   status       [--json] [--data-dir DIR]                     the state of the node running on this machine
+  pause        [--for 1h|30m|2h30m] [--until HH:MM] [--data-dir DIR]   stop sharing for a while (default 1 hour); running jobs go elsewhere
+  resume       [--data-dir DIR]                              end a pause
   models list  [--json] [--data-dir DIR]                     installed models and the catalog, with a verdict for this machine
   models pull  <id|hf:owner/repo/file.gguf|https://…> [--data-dir DIR]   download and verify a model
   models rm    <id> [--data-dir DIR]                         delete an installed model (not the one being served)
@@ -65,6 +68,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         "admin-token": { type: "string" },
         "credit-usd": { type: "string" },
         json: { type: "boolean" },
+        for: { type: "string" },
+        until: { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean" },
       },
@@ -94,6 +99,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         return await runKeysCommand(values, io);
       case "status":
         return await runStatusCommand(values, io);
+      case "pause":
+        return await runPauseCommand(values, io);
+      case "resume":
+        return await runResumeCommand(values, io);
       default:
         io.err(`offpeak: unknown command "${command}"\n\n${USAGE}`);
         return 2;

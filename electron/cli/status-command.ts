@@ -15,6 +15,7 @@ export function statusSummary(state: NodeState) {
     sharing: state.sharing,
     activity: state.activity,
     reason: state.reason,
+    decision: { share: state.decision.share, reason: state.decision.reason, nextChangeAt: state.decision.nextChangeAt },
     address: state.address,
     coordinator: state.coordinator,
     model: state.model ? { id: state.model.id, label: state.model.label, demo: state.model.demo, path: state.model.path } : null,

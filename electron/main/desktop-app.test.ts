@@ -70,7 +70,28 @@ describe("desktop app", () => {
     menuItem(tray.menu?.items, "share").click?.();
     await vi.waitFor(() => expect(control.sharingCalls).toEqual([true]));
     expect(menuItem(tray.menu?.items, "share").checked).toBe(true);
-    expect(tray.menu?.items[0]?.label).toBe("Ready: waiting for jobs");
+    expect(tray.menu?.items[0]?.label).toBe("Ready: waiting for jobs · Sharing: always on");
+  });
+
+  it("pauses for an hour from the tray, then resumes from the Resume item that appears", async () => {
+    const { tray } = await start();
+    menuItem(tray.menu?.items, "share").click?.();
+    await vi.waitFor(() => expect(tray.menu?.items[0]?.label).toBe("Ready: waiting for jobs · Sharing: always on"));
+    expect(tray.menu?.items.some((i) => i.id === "resume")).toBe(false);
+
+    const before = Date.now();
+    menuItem(tray.menu?.items, "pause-hour").click?.();
+    await vi.waitFor(() => expect(control.pauseCalls).toHaveLength(1));
+    const until = control.pauseCalls[0] as number;
+    expect(until).toBeGreaterThanOrEqual(before + 3_600_000);
+    expect(until).toBeLessThanOrEqual(Date.now() + 3_600_000);
+    await vi.waitFor(() => expect(tray.menu?.items[0]?.label).toMatch(/^Paused until (tomorrow )?\d\d:\d\d$/));
+    expect(tray.image).toMatchObject({ file: "/app/resources/tray/tray-paused.png" });
+
+    menuItem(tray.menu?.items, "resume").click?.();
+    await vi.waitFor(() => expect(control.pauseCalls).toEqual([until, "resume"]));
+    await vi.waitFor(() => expect(tray.menu?.items[0]?.label).toBe("Ready: waiting for jobs · Sharing: always on"));
+    expect(tray.menu?.items.some((i) => i.id === "resume")).toBe(false);
   });
 
   it("opens a locked-down window on the app's page", async () => {

@@ -26,6 +26,8 @@ export interface DesktopAppOptions {
   /** resources/tray */
   readonly trayImagesDir: string;
   readonly logger?: Logger;
+  /** The clock the tray's pause items read (epoch ms). */
+  readonly now?: () => number;
 }
 
 export interface DesktopApp {
@@ -70,10 +72,21 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
   const tray = createTray({
     control: agent.control,
     imagesDir: options.trayImagesDir,
+    now: options.now ?? Date.now,
     actions: {
       setSharing: (on) => {
         void agent.control.setSharing(on).then((result) => {
           if (!result.ok) logger.warn("tray could not switch sharing", { error: result.error });
+        });
+      },
+      pause: (until) => {
+        void agent.control.pause(until).then((result) => {
+          if (!result.ok) logger.warn("tray could not pause sharing", { error: result.error });
+        });
+      },
+      resume: () => {
+        void agent.control.resume().then((result) => {
+          if (!result.ok) logger.warn("tray could not resume sharing", { error: result.error });
         });
       },
       openWindow: () => showWindow(own),

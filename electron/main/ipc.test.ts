@@ -24,6 +24,9 @@ const VALID: Record<ControlMethod, unknown[]> = {
   cancelDownload: ["download-1"],
   removeModel: ["spare"],
   useModel: ["spare"],
+  pause: [Date.now() + 3_600_000],
+  resume: [],
+  getDiagnostics: [],
 };
 
 /** Argument lists each channel must refuse, with the error it answers. */
@@ -48,6 +51,14 @@ const INVALID: Record<ControlMethod, { args: unknown[]; error: RegExp }[]> = {
   cancelDownload: [{ args: [42], error: /cancelDownload expects a download id/ }],
   removeModel: [{ args: [null], error: /removeModel expects a model id/ }],
   useModel: [{ args: [["spare"]], error: /useModel expects a model id/ }],
+  pause: [
+    { args: ["in an hour"], error: /pause expects the time the pause ends/ },
+    { args: [1.5], error: /pause expects the time the pause ends/ },
+    { args: [-1], error: /pause expects the time the pause ends/ },
+    { args: [], error: /pause expects the time the pause ends/ },
+  ],
+  resume: [{ args: [true], error: /resume takes no argument/ }],
+  getDiagnostics: [{ args: ["now"], error: /getDiagnostics takes no argument/ }],
 };
 
 let fake: FakeElectron;
@@ -56,7 +67,7 @@ let pushed: { channel: string; args: unknown[] }[];
 let stop: () => void;
 
 /** Every call the fake agent recorded, to prove a refused call never reached it. */
-const agentCalls = () => [control.sharingCalls, control.settingsCalls, control.pullCalls, control.cancelCalls, control.removeCalls, control.useCalls].flat();
+const agentCalls = () => [control.sharingCalls, control.settingsCalls, control.pullCalls, control.cancelCalls, control.removeCalls, control.useCalls, control.pauseCalls].flat();
 
 beforeEach(async () => {
   fake = createFakeElectron();
@@ -81,7 +92,7 @@ beforeEach(async () => {
 describe("control IPC", () => {
   it("registers one handler per method of the contract and removes them all", () => {
     expect(fake.handlerChannels().sort()).toEqual(CONTROL_METHODS.map((m) => IPC_CHANNELS[m]).sort());
-    expect(CONTROL_METHODS).toHaveLength(9);
+    expect(CONTROL_METHODS).toHaveLength(12);
     stop();
     expect(fake.handlerChannels()).toEqual([]);
   });
@@ -109,6 +120,23 @@ describe("control IPC", () => {
     expect(control.state.downloads[0]?.state).toBe("cancelled");
     expect(await fake.invoke(IPC_CHANNELS.useModel, OWN, "spare")).toMatchObject({ ok: true, value: { model: { id: "spare" } } });
     expect(await fake.invoke(IPC_CHANNELS.removeModel, OWN, "spare")).toMatchObject({ ok: false, error: expect.stringContaining("being served") });
+  });
+
+  it("pauses, resumes and reads the diagnostics through the bridge", async () => {
+    await fake.invoke(IPC_CHANNELS.setSharing, OWN, true);
+    const until = new Date(2031, 4, 6, 14, 30).getTime();
+    control.now = () => new Date(2031, 4, 6, 13, 30).getTime();
+    expect(await fake.invoke(IPC_CHANNELS.pause, OWN, until)).toMatchObject({
+      ok: true,
+      value: { activity: "paused", decision: { share: false, reason: "Paused until 14:30", nextChangeAt: until } },
+    });
+    expect(control.settings.rules.pausedUntil).toBe(until);
+    expect(await fake.invoke(IPC_CHANNELS.getDiagnostics, OWN)).toMatchObject({
+      ok: true,
+      value: { node: { share: false, reason: "Paused until 14:30" }, coordinator: { otherNodes: 3 } },
+    });
+    expect(await fake.invoke(IPC_CHANNELS.resume, OWN)).toMatchObject({ ok: true, value: { activity: "ready", decision: { share: true } } });
+    expect(control.pauseCalls).toEqual([until, "resume"]);
   });
 
   it("pushes every state change to the window, and stops when removed", () => {

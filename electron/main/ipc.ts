@@ -30,6 +30,9 @@ const PAYLOAD_ERRORS: Readonly<Record<ControlMethod, string>> = {
   cancelDownload: "cancelDownload expects a download id.",
   removeModel: "removeModel expects a model id.",
   useModel: "useModel expects a model id.",
+  pause: "pause expects the time the pause ends, in epoch milliseconds.",
+  resume: "resume takes no argument.",
+  getDiagnostics: "getDiagnostics takes no argument.",
 };
 
 /** Every method the bridge carries, in the contract's order. */

@@ -11,7 +11,7 @@ export interface TrayController {
 }
 
 /** Creates the tray icon and keeps it in step with the agent. */
-export function createTray(options: { control: ControlApi | null; imagesDir: string; actions: TrayActions }): TrayController {
+export function createTray(options: { control: ControlApi | null; imagesDir: string; actions: TrayActions; now?: () => number }): TrayController {
   const image = (state: NodeState | null) => nativeImage.createFromPath(path.join(options.imagesDir, trayImageFile(state?.activity ?? null)));
   const tray = new Tray(image(null));
   tray.on("click", () => options.actions.openWindow());
@@ -19,7 +19,7 @@ export function createTray(options: { control: ControlApi | null; imagesDir: str
   function render(state: NodeState | null): void {
     tray.setImage(image(state));
     tray.setToolTip(trayTooltip(state));
-    tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(state, options.actions)));
+    tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(state, options.actions, options.now)));
   }
 
   render(null);

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { IPC_CHANNELS, type ControlApi, type ControlMethod, type NodeState } from "../../shared/control-api";
 import { DEFAULT_SETTINGS } from "../../shared/settings";
 import { createFakeElectron, type FakeElectron } from "../../tests/fake-electron/electron";
-import { sampleCatalog, sampleInstalled, sampleNodeState } from "../../tests/fake-electron/fake-control-api";
+import { sampleCatalog, sampleDiagnostics, sampleInstalled, sampleNodeState } from "../../tests/fake-electron/fake-control-api";
 import type { BAD_REPLY_ERROR as BadReplyError, createBridge as CreateBridge } from "./preload";
 
 let fake: FakeElectron;
@@ -35,13 +35,42 @@ const CASES: { method: ControlMethod; call: (a: ControlApi) => Promise<unknown>;
   { method: "cancelDownload", call: (a) => a.cancelDownload("download-1"), args: ["download-1"], value: null, bad: 0 },
   { method: "removeModel", call: (a) => a.removeModel("m1"), args: ["m1"], value: null, bad: {} },
   { method: "useModel", call: (a) => a.useModel("m1"), args: ["m1"], value: sampleNodeState(), bad: DEFAULT_SETTINGS },
+  {
+    method: "pause",
+    call: (a) => a.pause(1_900_000_000_000),
+    args: [1_900_000_000_000],
+    value: sampleNodeState({ activity: "paused", reason: "Paused until 14:30" }),
+    bad: { ...sampleNodeState(), decision: { share: false } },
+  },
+  { method: "resume", call: (a) => a.resume(), args: [], value: sampleNodeState(), bad: { ...sampleNodeState(), signals: null } },
+  {
+    method: "getDiagnostics",
+    call: (a) => a.getDiagnostics(),
+    args: [],
+    value: { node: { share: false, reason: "Paused until 14:30" }, coordinator: sampleDiagnostics() },
+    bad: { node: { share: false, reason: "Paused" }, coordinator: { ...sampleDiagnostics(), jobsLastHour: -1 } },
+  },
 ];
 
 describe("preload bridge", () => {
   it("exposes exactly the ControlApi methods as window.offpeak", () => {
     expect([...fake.exposed.keys()]).toEqual(["offpeak"]);
     expect(Object.keys(api()).sort()).toEqual(
-      ["cancelDownload", "getSettings", "getState", "listModels", "onState", "pullModel", "removeModel", "setSharing", "updateSettings", "useModel"].sort(),
+      [
+        "cancelDownload",
+        "getDiagnostics",
+        "getSettings",
+        "getState",
+        "listModels",
+        "onState",
+        "pause",
+        "pullModel",
+        "removeModel",
+        "resume",
+        "setSharing",
+        "updateSettings",
+        "useModel",
+      ].sort(),
     );
     expect(Object.values(api()).every((v) => typeof v === "function")).toBe(true);
   });

@@ -56,6 +56,9 @@ export function createBridge(ipc: BridgeIpc, options: BridgeOptions = {}): Contr
     cancelDownload: (id) => call("cancelDownload", id),
     removeModel: (id) => call("removeModel", id),
     useModel: (id) => call("useModel", id),
+    pause: (until) => call("pause", until),
+    resume: () => call("resume"),
+    getDiagnostics: () => call("getDiagnostics"),
     onState(listener) {
       const handler = (_event: IpcRendererEvent, payload: unknown) => {
         const state = nodeStateSchema.safeParse(payload);

@@ -1,5 +1,9 @@
-/** What the node is doing and why, with the Share switch beside it. */
+/**
+ * What the node is doing and why, what the owner's sharing rules say, the Share switch, and the
+ * pause buttons.
+ */
 import type { NodeActivity, NodeState } from "../../shared/control-api";
+import { PauseControls } from "./pause-controls";
 import { ShareSwitch } from "./share-switch";
 
 const ACTIVITY_LABELS: Record<NodeActivity, string> = {
@@ -21,11 +25,19 @@ function reasonText(state: NodeState): string {
   return state.reason;
 }
 
+/** The rules' reason, unless the state's reason already says it. */
+function rulesText(state: NodeState): string | null {
+  const rules = state.decision.reason;
+  if (rules === "" || state.reason.toLowerCase().includes(rules.toLowerCase())) return null;
+  return rules;
+}
+
 export function ActivityPanel(props: { state: NodeState; connected: boolean }) {
   const { state } = props;
   const job = state.currentJob;
+  const rules = rulesText(state);
   return (
-    <section className="card activity-card" aria-labelledby="activity-heading">
+    <section className={`card activity-card activity-${state.activity}`} aria-labelledby="activity-heading" data-testid="activity-card">
       <h2 id="activity-heading" className="visually-hidden">
         Status
       </h2>
@@ -38,6 +50,11 @@ export function ActivityPanel(props: { state: NodeState; connected: boolean }) {
           <p className="reason" data-testid="reason">
             {reasonText(state)}
           </p>
+          {rules !== null && (
+            <p className="rules-reason" data-testid="decision">
+              <span className="rules-label">Your rules:</span> {rules}
+            </p>
+          )}
           {job && (
             <p className="current-job" data-testid="current-job">
               Current job: {job.completionTokens} tokens generated so far
@@ -46,6 +63,9 @@ export function ActivityPanel(props: { state: NodeState; connected: boolean }) {
         </div>
       </div>
       <ShareSwitch sharing={state.sharing} disabled={!props.connected} />
+      <div className="activity-foot">
+        <PauseControls state={state} disabled={!props.connected} />
+      </div>
     </section>
   );
 }

@@ -10,6 +10,9 @@ export function NumberField(props: {
   max: number;
   error: string | null;
   disabled: boolean;
+  /** 1 unless told (0.5 for GB). */
+  step?: number;
+  inputMode?: "numeric" | "decimal";
   onChange(value: string): void;
 }) {
   const id = useId();
@@ -25,10 +28,10 @@ export function NumberField(props: {
           id={id}
           className="input number"
           type="number"
-          inputMode="numeric"
+          inputMode={props.inputMode ?? "numeric"}
           min={props.min}
           max={props.max}
-          step={1}
+          step={props.step ?? 1}
           value={props.value}
           disabled={props.disabled}
           aria-invalid={props.error !== null}

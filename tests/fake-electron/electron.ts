@@ -213,10 +213,56 @@ export function createFakeElectron(options: { singleInstanceLock?: boolean } = {
     }
   }
 
+  /**
+   * `powerMonitor`: tests set `idleSeconds`, `onBatteryPower` and `thermalState`, and `fire` an
+   * event ("suspend", "on-battery", "thermal-state-change", …) as the OS would.
+   */
+  class FakePowerMonitor extends EventEmitter {
+    idleSeconds = 0;
+    onBatteryPower = false;
+    thermalState: "unknown" | "nominal" | "fair" | "serious" | "critical" = "unknown";
+    getSystemIdleTime(): number {
+      return this.idleSeconds;
+    }
+    isOnBatteryPower(): boolean {
+      return this.onBatteryPower;
+    }
+    getCurrentThermalState(): string {
+      return this.thermalState;
+    }
+    /** Test helper: the OS reports this power event. */
+    fire(event: string, ...args: unknown[]): void {
+      this.emit(event, ...args);
+    }
+  }
+  const powerMonitor = new FakePowerMonitor();
+
+  /** `powerSaveBlocker`: `blockers` holds the blockers started and not stopped, by id. */
+  const blockers = new Map<number, string>();
+  let nextBlockerId = 0;
+  const powerSaveBlocker = {
+    /** Every start call's type, in order. */
+    startCalls: [] as string[],
+    start(type: "prevent-app-suspension" | "prevent-display-sleep"): number {
+      powerSaveBlocker.startCalls.push(type);
+      const id = nextBlockerId++;
+      blockers.set(id, type);
+      return id;
+    },
+    stop(id: number): boolean {
+      return blockers.delete(id);
+    },
+    isStarted(id: number): boolean {
+      return blockers.has(id);
+    },
+  };
+
   const module = {
     app,
     BrowserWindow: FakeBrowserWindow,
     Tray: FakeTray,
+    powerMonitor,
+    powerSaveBlocker,
     utilityProcess: {
       fork(modulePath: string, args: string[] = [], options: Record<string, unknown> = {}): FakeUtilityProcess {
         const child = new FakeUtilityProcess(modulePath, args, options, nextUtilityPid++);
@@ -262,6 +308,10 @@ export function createFakeElectron(options: { singleInstanceLock?: boolean } = {
     app,
     windows,
     trays,
+    powerMonitor,
+    powerSaveBlocker,
+    /** Power-save blockers held now (id → type). */
+    blockers,
     /** Every utility process forked, oldest first. */
     utilityProcesses,
     exposed,

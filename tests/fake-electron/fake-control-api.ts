@@ -9,6 +9,7 @@
 import type {
   CatalogModelView,
   ControlApi,
+  Diagnostics,
   DownloadProgress,
   InstalledModelView,
   ModelsView,
@@ -16,6 +17,7 @@ import type {
   Result,
 } from "../../shared/control-api";
 import { applySettingsPatch, DEFAULT_SETTINGS, type Settings } from "../../shared/settings";
+import { decideSharing } from "../../shared/sharing-policy";
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
@@ -52,6 +54,39 @@ export function sampleNodeState(overrides: Partial<NodeState> = {}): NodeState {
     worker: { state: "ready", reason: null },
     warnings: [],
     downloads: [],
+    decision: { share: true, reason: "Sharing: always on", nextChangeAt: null },
+    signals: {
+      latest: {
+        now: Date.UTC(2025, 0, 1, 12, 0, 0),
+        timeZone: "UTC",
+        idleSeconds: 420,
+        onBattery: null,
+        thermal: null,
+        game: null,
+        processesKnown: true,
+        fullscreenApp: null,
+        fullscreenKnown: false,
+        gpuBusyBy: null,
+        gpuKnown: false,
+        ownAppRunning: null,
+        freeMemoryBytes: 5 * GB,
+      },
+      available: { idle: true, battery: false, thermal: false, processes: true, fullscreen: false, gpu: false, memory: true },
+    },
+    ...overrides,
+  };
+}
+
+/** What the coordinator says about a node nobody sends jobs to: no demand, others serve it. */
+export function sampleDiagnostics(overrides: Partial<NonNullable<Diagnostics["coordinator"]>> = {}): NonNullable<Diagnostics["coordinator"]> {
+  return {
+    connected: true,
+    seenSharing: true,
+    jobsLastHour: 0,
+    servedLastHour: 0,
+    otherNodes: 3,
+    queued: 0,
+    notes: ["No demand for offpeak-demo-tiny in the last hour.", "3 other nodes serve offpeak-demo-tiny."],
     ...overrides,
   };
 }
@@ -115,6 +150,13 @@ export class FakeControlApi implements ControlApi {
   readonly cancelCalls: string[] = [];
   readonly removeCalls: string[] = [];
   readonly useCalls: string[] = [];
+  /** Every pause (its end, epoch ms) and resume ("resume"), in order. */
+  readonly pauseCalls: (number | "resume")[] = [];
+  /** The coordinator's side of getDiagnostics (null: not connected to a coordinator). */
+  coordinatorView: Diagnostics["coordinator"] = sampleDiagnostics();
+  /** The clock and time zone the sharing rules are judged with. */
+  now: () => number = () => Date.now();
+  timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   /** When set, calls fail with this message. */
   failWith: string | null = null;
 
@@ -164,11 +206,8 @@ export class FakeControlApi implements ControlApi {
     this.sharingCalls.push(on);
     if (this.failWith !== null) return { ok: false, error: this.failWith };
     this.currentSettings = { ...this.currentSettings, sharing: on };
-    this.update(
-      on
-        ? { sharing: true, activity: "ready", reason: "Ready: waiting for jobs" }
-        : { sharing: false, activity: "off", reason: "Off: sharing is switched off" },
-    );
+    if (on) this.applyRules({ sharing: true, activity: "ready", reason: "Ready: waiting for jobs" });
+    else this.update({ sharing: false, activity: "off", reason: "Off: sharing is switched off" });
     return { ok: true, value: this.current };
   }
 
@@ -190,6 +229,7 @@ export class FakeControlApi implements ControlApi {
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
+    if (patch.rules !== undefined) this.applyRules();
     return { ok: true, value: this.currentSettings };
   }
 
@@ -252,6 +292,51 @@ export class FakeControlApi implements ControlApi {
       demoModel: model.demo,
     });
     return { ok: true, value: this.current };
+  }
+
+  /**
+   * Pauses until `until` as the agent does: the rules keep the end, the policy's decision says
+   * "Paused until 14:30" and, while sharing is on, the activity is "paused".
+   */
+  async pause(until: number): Promise<Result<NodeState>> {
+    this.pauseCalls.push(until);
+    if (this.failWith !== null) return { ok: false, error: this.failWith };
+    if (!Number.isInteger(until) || until <= this.now()) return { ok: false, error: "A pause must end in the future." };
+    this.currentSettings = { ...this.currentSettings, rules: { ...this.currentSettings.rules, pausedUntil: until } };
+    this.applyRules();
+    return { ok: true, value: this.current };
+  }
+
+  /** Ends a pause: the rules decide again and, when they share, the node is ready. */
+  async resume(): Promise<Result<NodeState>> {
+    this.pauseCalls.push("resume");
+    if (this.failWith !== null) return { ok: false, error: this.failWith };
+    this.currentSettings = { ...this.currentSettings, rules: { ...this.currentSettings.rules, pausedUntil: null } };
+    this.applyRules();
+    return { ok: true, value: this.current };
+  }
+
+  /**
+   * Judges the owner's rules against the last signals (with this fake's clock), applies the
+   * decision to the activity while sharing, and pushes the result with `base` in one change.
+   */
+  private applyRules(base: Partial<NodeState> = {}): void {
+    const next = { ...this.current, ...base };
+    const latest = next.signals.latest ?? sampleNodeState().signals.latest;
+    if (latest === null) return this.update(base);
+    const decision = decideSharing(this.currentSettings.rules, { ...latest, now: this.now(), timeZone: this.timeZone });
+    const patch: Partial<NodeState> = { ...base, decision };
+    if (next.sharing && !decision.share) Object.assign(patch, { activity: "paused", reason: decision.reason, currentJob: null });
+    if (next.sharing && decision.share && next.activity === "paused") Object.assign(patch, { activity: "ready", reason: "Ready: waiting for jobs" });
+    this.update(patch);
+  }
+
+  /** The node's own answer (its decision) and {@link coordinatorView}. */
+  async getDiagnostics(): Promise<Result<Diagnostics>> {
+    if (this.failWith !== null) return { ok: false, error: this.failWith };
+    const { decision } = this.current;
+    const node = this.current.sharing ? { share: decision.share, reason: decision.reason } : { share: false, reason: this.current.reason };
+    return { ok: true, value: { node, coordinator: this.coordinatorView } };
   }
 
   /** Moves a download on: bytes received so far, speed and time left. */

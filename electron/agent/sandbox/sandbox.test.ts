@@ -119,16 +119,20 @@ describe("detectSandbox on macOS and Windows", () => {
 
 });
 
-/** A job factory standing in for kernel32: records each job's cap, pids and whether it is closed. */
-function fakeJobs(failAssign?: Error) {
-  const jobs: { memoryLimitBytes: number; pids: number[]; closed: boolean }[] = [];
+/** A job factory standing in for kernel32: records each job's cap, pids, whether it is sealed and whether it is closed. */
+function fakeJobs(failAssign?: Error, failSeal?: Error) {
+  const jobs: { memoryLimitBytes: number; pids: number[]; sealed: boolean; closed: boolean }[] = [];
   const createJob = ({ memoryLimitBytes }: { memoryLimitBytes: number }) => {
-    const job = { memoryLimitBytes, pids: [] as number[], closed: false };
+    const job = { memoryLimitBytes, pids: [] as number[], sealed: false, closed: false };
     jobs.push(job);
     return {
       assign(pid: number) {
         if (failAssign) throw failAssign;
         job.pids.push(pid);
+      },
+      sealChildren() {
+        if (failSeal) throw failSeal;
+        job.sealed = true;
       },
       close() {
         job.closed = true;
@@ -148,24 +152,34 @@ describe("detectSandbox on Windows", () => {
       kind: "job-object",
       active: true,
       detail:
-        "job object: memory capped at 14 GB, no child processes, ended with the app; the worker can still reach the network and read the owner's files (no AppContainer yet)",
+        "job object: memory capped at 14 GB, no child processes once the model is loaded, ended with the app; the worker can still reach the network and read the owner's files (no AppContainer yet)",
     });
     expect(sandboxStatusSchema.parse(plan.status)).toEqual(plan.status);
     expect(plan.wrap).toBeNull();
     expect(sandboxCommandFor(plan, "node.exe", ["w.js"])).toEqual(["node.exe", ["w.js"]]);
     // The probe job was made with the worker's limits and closed again.
-    expect(jobs).toEqual([{ memoryLimitBytes: 14 * GIB, pids: [], closed: true }]);
+    expect(jobs).toEqual([{ memoryLimitBytes: 14 * GIB, pids: [], sealed: false, closed: true }]);
 
-    const releaseFirst = plan.contain?.(1200);
-    const releaseSecond = plan.contain?.(1300);
+    const first = plan.contain?.(1200);
+    const second = plan.contain?.(1300);
+    // Not sealed at spawn: the worker may still test a GPU build in a child process.
     expect(jobs.slice(1)).toEqual([
-      { memoryLimitBytes: 14 * GIB, pids: [1200], closed: false },
-      { memoryLimitBytes: 14 * GIB, pids: [1300], closed: false },
+      { memoryLimitBytes: 14 * GIB, pids: [1200], sealed: false, closed: false },
+      { memoryLimitBytes: 14 * GIB, pids: [1300], sealed: false, closed: false },
     ]);
-    releaseFirst?.();
+    first?.seal();
+    expect(jobs.map((job) => job.sealed)).toEqual([false, true, false]);
+    first?.release();
     expect(jobs.map((job) => job.closed)).toEqual([true, true, false]);
-    releaseSecond?.();
+    second?.release();
     expect(jobs[2]?.closed).toBe(true);
+  });
+
+  it("passes a refused seal on to the caller", async () => {
+    const { createJob } = fakeJobs(undefined, new Error("SetInformationJobObject failed limiting the worker to one process: Windows error 5 (access denied)"));
+    const plan = await detectSandbox({ ...base(), platform: "win32", totalMemoryBytes: 8 * GIB, createJob });
+    const containment = plan.contain?.(9);
+    expect(() => containment?.seal()).toThrow("limiting the worker to one process");
   });
 
   it("takes the memory cap as a parameter, and never caps below 2 GB by default", async () => {

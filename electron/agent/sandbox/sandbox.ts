@@ -10,6 +10,7 @@ import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import { totalmem } from "node:os";
 import { delimiter, join } from "node:path";
 import type { SandboxStatus } from "../../../shared/control-api";
+import type { WorkerContainment } from "../worker-spawner";
 import { bubblewrapArgs, bubblewrapLayout, describeBubblewrap, workerTmpDir, type BubblewrapLayout } from "./bubblewrap";
 import { DEFAULT_PROFILE_PATH, SANDBOX_EXEC, describeSandboxExec, sandboxExecArgs, sandboxExecParams } from "./sandbox-exec";
 import { createWorkerJob, defaultWorkerMemoryLimit, describeJobObject, loadKernel32, type Kernel32, type WorkerJob } from "./windows-job";
@@ -34,9 +35,11 @@ export type SandboxCommand = (command: string, args: readonly string[], options?
 
 /**
  * Contains a worker that has just started (Windows: puts it in its own job object); throws when
- * that fails, and the worker must then not run. Returns the release to call once it has exited.
+ * that fails, and the worker must then not run. Returns its `seal`, to call once the model is
+ * loaded and before any job (Windows: no new process from then on), and its `release`, to call
+ * once it has exited.
  */
-export type SandboxContain = (pid: number) => () => void;
+export type SandboxContain = (pid: number) => WorkerContainment;
 
 /** What {@link detectSandbox} found: the status to show, and the wrap to hand to the worker spawner (null: none). */
 export interface SandboxPlan {
@@ -205,8 +208,10 @@ function detectJobObject(options: DetectSandboxOptions): SandboxPlan {
         "so the worker runs without a sandbox: it could reach the network and the owner's files",
     );
   }
-  // One job per worker: the job admits a single process, and a restarted worker may start while
-  // the old one is still ending.
+  // One job per worker: a sealed job admits a single process, and a restarted worker may start
+  // while the old one is still ending. The job is sealed only once the model is loaded: before
+  // that, node-llama-cpp tests a GPU build (CUDA, Vulkan) in a child process on Windows, which the
+  // job still caps and kills with the app.
   const contain: SandboxContain = (pid) => {
     const job = createJob({ memoryLimitBytes });
     try {
@@ -219,7 +224,7 @@ function detectJobObject(options: DetectSandboxOptions): SandboxPlan {
       }
       throw error;
     }
-    return () => job.close();
+    return { seal: () => job.sealChildren(), release: () => job.close() };
   };
   return { status: { kind: "job-object", active: true, detail: describeJobObject(memoryLimitBytes) }, wrap: null, command: null, contain };
 }

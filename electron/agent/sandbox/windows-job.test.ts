@@ -33,15 +33,21 @@ describe("the job limit structures", () => {
     expect(koffi.offsetof(extended, "PeakJobMemoryUsed")).toBe(136);
   });
 
-  it.skipIf(!is64Bit)("encode the worker's limits into the bytes the kernel reads", () => {
+  it.skipIf(!is64Bit)("encode the worker's limits into the bytes the kernel reads, before and after the seal", () => {
     const { extended } = jobLimitTypes(koffi);
     const bytes = Buffer.alloc(koffi.sizeof(extended), 0xff);
-    koffi.encode(bytes, extended, workerJobLimits(6 * GIB));
+    koffi.encode(bytes, extended, workerJobLimits(6 * GIB, true));
     expect(bytes.readUInt32LE(16)).toBe(0x2000 | 0x400 | 0x100 | 0x8);
     expect(bytes.readUInt32LE(40)).toBe(1);
     expect(bytes.readBigUInt64LE(112)).toBe(BigInt(6 * GIB));
     expect(bytes.readBigUInt64LE(120)).toBe(0n); // no job-wide cap
     expect(bytes.readBigInt64LE(0)).toBe(0n); // no CPU time limit
+    const unsealed = Buffer.alloc(koffi.sizeof(extended), 0xff);
+    koffi.encode(unsealed, extended, workerJobLimits(6 * GIB, false));
+    // While the model loads: memory cap, kill on close, no crash dialog; no process limit.
+    expect(unsealed.readUInt32LE(16)).toBe(0x2000 | 0x400 | 0x100);
+    expect(unsealed.readUInt32LE(40)).toBe(0);
+    expect(unsealed.readBigUInt64LE(112)).toBe(BigInt(6 * GIB));
   });
 
   it.skipIf(process.platform !== "linux" || !is64Bit)("pass the limits by pointer as a call's input (checked with libc's memcpy)", () => {
@@ -50,7 +56,7 @@ describe("the job limit structures", () => {
     // The same parameter type the kernel32 binding gives SetInformationJobObject.
     const memcpy = libc.func("memcpy", "void *", ["void *", koffi.pointer(extended), "size_t"]);
     const received = Buffer.alloc(144);
-    memcpy(received, workerJobLimits(3 * GIB), 144);
+    memcpy(received, workerJobLimits(3 * GIB, true), 144);
     expect(received.readUInt32LE(16)).toBe(0x2508);
     expect(received.readUInt32LE(40)).toBe(1);
     expect(received.readBigUInt64LE(112)).toBe(BigInt(3 * GIB));
@@ -59,10 +65,10 @@ describe("the job limit structures", () => {
 });
 
 /** A kernel32 stand-in that records calls and fails where told, with the given last error. */
-function fakeKernel32(failures: { create?: number; limits?: number; open?: number; assign?: number; close?: number } = {}) {
+function fakeKernel32(failures: { create?: number; limits?: number; seal?: number; open?: number; assign?: number; close?: number } = {}) {
   const calls: string[] = [];
   const open = new Set<Win32Handle>();
-  let limits: ExtendedLimitInformation | null = null;
+  const written: ExtendedLimitInformation[] = [];
   let lastError = 0;
   let next = 100n;
   const fail = (code: number | undefined) => {
@@ -84,8 +90,9 @@ function fakeKernel32(failures: { create?: number; limits?: number; open?: numbe
     },
     SetInformationJobObject: (job, infoClass, info, length) => {
       calls.push(`SetInformationJobObject(${job}, ${infoClass}, ${length})`);
-      limits = info;
-      return fail(failures.limits) ? 0 : 1;
+      written.push(info);
+      const sealing = (info.BasicLimitInformation.LimitFlags & 0x8) !== 0;
+      return fail(sealing ? failures.seal : failures.limits) ? 0 : 1;
     },
     OpenProcess: (access, inherit, pid) => {
       calls.push(`OpenProcess(0x${access.toString(16)}, ${inherit}, ${pid})`);
@@ -102,7 +109,7 @@ function fakeKernel32(failures: { create?: number; limits?: number; open?: numbe
     },
     GetLastError: () => lastError,
   };
-  return { kernel32, calls, open, limits: () => limits };
+  return { kernel32, calls, open, written, limits: () => written.at(-1) ?? null };
 }
 
 describe("createWorkerJob", () => {
@@ -117,10 +124,20 @@ describe("createWorkerJob", () => {
       "AssignProcessToJobObject(100, 101)",
       "CloseHandle(101)",
     ]);
-    const limits = fake.limits();
-    expect(limits?.BasicLimitInformation.LimitFlags).toBe(0x100 | 0x8 | 0x2000 | 0x400);
-    expect(limits?.BasicLimitInformation.ActiveProcessLimit).toBe(1);
-    expect(limits?.ProcessMemoryLimit).toBe(14 * GIB);
+    // Until sealed, the worker may start processes (node-llama-cpp's test of a GPU build): capped and killed with the job.
+    const start = fake.limits();
+    expect(start?.BasicLimitInformation.LimitFlags).toBe(0x100 | 0x2000 | 0x400);
+    expect(start?.BasicLimitInformation.ActiveProcessLimit).toBe(0);
+    expect(start?.ProcessMemoryLimit).toBe(14 * GIB);
+    job.sealChildren();
+    expect(fake.calls.at(-1)).toBe("SetInformationJobObject(100, 9, 144)");
+    const sealed = fake.limits();
+    expect(sealed?.BasicLimitInformation.LimitFlags).toBe(0x100 | 0x8 | 0x2000 | 0x400);
+    expect(sealed?.BasicLimitInformation.ActiveProcessLimit).toBe(1);
+    expect(sealed?.ProcessMemoryLimit).toBe(14 * GIB);
+    // Sealing again changes nothing.
+    job.sealChildren();
+    expect(fake.written).toHaveLength(2);
     // Only the job's handle stays open: the worker lives exactly as long as it.
     expect([...fake.open]).toEqual([100n]);
     job.close();
@@ -128,6 +145,17 @@ describe("createWorkerJob", () => {
     expect(fake.open.size).toBe(0);
     expect(fake.calls.filter((call) => call === "CloseHandle(100)")).toHaveLength(1);
     expect(() => job.assign(4243)).toThrow(/closed/);
+    expect(() => job.sealChildren()).toThrow(/closed/);
+  });
+
+  it("reports a seal Windows refuses, with the code, and keeps the job open so closing it still kills the worker", () => {
+    const fake = fakeKernel32({ seal: 87 });
+    const job = createWorkerJob({ memoryLimitBytes: 4 * GIB, kernel32: fake.kernel32 });
+    job.assign(77);
+    expect(() => job.sealChildren()).toThrow("SetInformationJobObject failed limiting the worker to one process: Windows error 87");
+    expect(fake.open.has(100n)).toBe(true);
+    job.close();
+    expect(fake.open.size).toBe(0);
   });
 
   it("caps the memory at the largest SIZE_T of a 32-bit process", () => {
@@ -193,7 +221,7 @@ describe("the job's memory cap and status line", () => {
 
   it("names the cap and what is not contained", () => {
     expect(describeJobObject(14 * GIB)).toBe(
-      "job object: memory capped at 14 GB, no child processes, ended with the app; the worker can still reach the network and read the owner's files (no AppContainer yet)",
+      "job object: memory capped at 14 GB, no child processes once the model is loaded, ended with the app; the worker can still reach the network and read the owner's files (no AppContainer yet)",
     );
     expect(describeJobObject(13.5 * GIB)).toContain("capped at 13.5 GB");
   });

@@ -1,9 +1,10 @@
 /**
  * The Windows containment of the inference worker: a job object, created through kernel32 with
- * the koffi FFI (Node has no API for job objects). The job caps the memory the worker can commit,
- * forbids it any child process, and ends it when the app ends (the job's only handle lives in the
- * agent, so the system closes it, and kills the worker, however the app goes away). It contains
- * neither the network nor the owner's files: that would need an AppContainer.
+ * the koffi FFI (Node has no API for job objects). The job caps the memory the worker can commit
+ * and ends it when the app ends (the job's only handle lives in the agent, so the system closes
+ * it, and kills the worker, however the app goes away). Once the worker has loaded its model the
+ * job is sealed: from then on it admits no new process. It contains neither the network nor the
+ * owner's files: that would need an AppContainer.
  */
 import { createRequire } from "node:module";
 import type * as KoffiModule from "koffi";
@@ -19,9 +20,14 @@ export const JOB_OBJECT_LIMIT_PROCESS_MEMORY = 0x0000_0100;
 export const JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION = 0x0000_0400;
 /** JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE: closing the job's last handle kills its processes. */
 export const JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 0x0000_2000;
-/** The limits of the worker's job. */
-export const WORKER_JOB_LIMIT_FLAGS =
-  JOB_OBJECT_LIMIT_PROCESS_MEMORY | JOB_OBJECT_LIMIT_ACTIVE_PROCESS | JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
+/**
+ * The limits of the worker's job while it loads its model: memory cap, killed with the job, no
+ * crash dialog, but any number of processes. node-llama-cpp starts a child process to test a GPU
+ * build (CUDA, Vulkan) before it loads it on Windows; that child is in the job too.
+ */
+export const WORKER_JOB_START_FLAGS = JOB_OBJECT_LIMIT_PROCESS_MEMORY | JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
+/** The limits of the worker's job once sealed (model loaded, before any job): also one process only. */
+export const WORKER_JOB_SEALED_FLAGS = WORKER_JOB_START_FLAGS | JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
 /** JOBOBJECTINFOCLASS JobObjectExtendedLimitInformation. */
 export const JOB_OBJECT_EXTENDED_LIMIT_INFORMATION_CLASS = 9;
 /** PROCESS_TERMINATE | PROCESS_SET_QUOTA: the access AssignProcessToJobObject needs, and no more. */
@@ -182,16 +188,19 @@ export function loadKernel32(koffi: Koffi = requireKoffi()): Kernel32 {
   };
 }
 
-/** The limits written into the worker's job: one process, its committed memory capped, ended with the job. */
-export function workerJobLimits(memoryLimitBytes: number): ExtendedLimitInformation {
+/**
+ * The limits written into the worker's job: committed memory capped, ended with the job, and once
+ * `sealed`, one process only (ActiveProcessLimit 1; unsealed, the field is ignored and left 0).
+ */
+export function workerJobLimits(memoryLimitBytes: number, sealed: boolean): ExtendedLimitInformation {
   return {
     BasicLimitInformation: {
       PerProcessUserTimeLimit: 0,
       PerJobUserTimeLimit: 0,
-      LimitFlags: WORKER_JOB_LIMIT_FLAGS,
+      LimitFlags: sealed ? WORKER_JOB_SEALED_FLAGS : WORKER_JOB_START_FLAGS,
       MinimumWorkingSetSize: 0,
       MaximumWorkingSetSize: 0,
-      ActiveProcessLimit: 1,
+      ActiveProcessLimit: sealed ? 1 : 0,
       Affinity: 0,
       PriorityClass: 0,
       SchedulingClass: 0,
@@ -215,7 +224,7 @@ export function defaultWorkerMemoryLimit(totalMemoryBytes: number): number {
 export function describeJobObject(memoryLimitBytes: number): string {
   const gb = Math.round((memoryLimitBytes / GIB) * 10) / 10;
   return (
-    `job object: memory capped at ${gb} GB, no child processes, ended with the app; ` +
+    `job object: memory capped at ${gb} GB, no child processes once the model is loaded, ended with the app; ` +
     "the worker can still reach the network and read the owner's files (no AppContainer yet)"
   );
 }
@@ -224,6 +233,12 @@ export function describeJobObject(memoryLimitBytes: number): string {
 export interface WorkerJob {
   /** Puts the process in the job; throws a {@link Win32Error} when Windows refuses. */
   assign(pid: number): void;
+  /**
+   * Seals the job: from now on no process can join it, so a CreateProcess inside the worker fails
+   * (processes already in it keep running). Throws a {@link Win32Error} when Windows refuses;
+   * calling it again once sealed does nothing.
+   */
+  sealChildren(): void;
   /** Closes the job: a process still in it is killed. Safe to call twice. */
   close(): void;
 }
@@ -238,7 +253,8 @@ export interface WorkerJobOptions {
 
 /**
  * Creates a job object for one inference worker: committed memory capped at `memoryLimitBytes`,
- * one process only (a CreateProcess inside the worker fails), ended with the app.
+ * ended with the app; after {@link WorkerJob.sealChildren}, one process only (a CreateProcess
+ * inside the worker fails).
  *
  * The agent assigns the worker right after spawning it: Node cannot start a process suspended, so
  * for those few milliseconds, while Node boots and before the worker has been sent a model or a
@@ -252,13 +268,16 @@ export function createWorkerJob(options: WorkerJobOptions): WorkerJob {
   const kernel32 = options.kernel32 ?? loadKernel32();
   const job = kernel32.CreateJobObjectW(null, null);
   if (!isHandle(job)) throw new Win32Error("CreateJobObjectW", kernel32.GetLastError(), "for the worker");
-  const limits = workerJobLimits(Math.min(memoryLimitBytes, kernel32.maxSizeT));
-  if (!kernel32.SetInformationJobObject(job, JOB_OBJECT_EXTENDED_LIMIT_INFORMATION_CLASS, limits, kernel32.extendedLimitInformationSize)) {
+  const cap = Math.min(memoryLimitBytes, kernel32.maxSizeT);
+  const setLimits = (sealed: boolean) =>
+    kernel32.SetInformationJobObject(job, JOB_OBJECT_EXTENDED_LIMIT_INFORMATION_CLASS, workerJobLimits(cap, sealed), kernel32.extendedLimitInformationSize);
+  if (!setLimits(false)) {
     const error = new Win32Error("SetInformationJobObject", kernel32.GetLastError(), "setting the worker's limits");
     kernel32.CloseHandle(job);
     throw error;
   }
   let closed = false;
+  let sealed = false;
   return {
     assign(pid) {
       if (closed) throw new Error(`the worker's job object is closed: cannot assign pid ${pid}`);
@@ -269,6 +288,12 @@ export function createWorkerJob(options: WorkerJobOptions): WorkerJob {
       const code = assigned ? 0 : kernel32.GetLastError();
       kernel32.CloseHandle(processHandle);
       if (!assigned) throw new Win32Error("AssignProcessToJobObject", code, `for the worker (pid ${pid})`);
+    },
+    sealChildren() {
+      if (closed) throw new Error("the worker's job object is closed: cannot seal it");
+      if (sealed) return;
+      if (!setLimits(true)) throw new Win32Error("SetInformationJobObject", kernel32.GetLastError(), "limiting the worker to one process");
+      sealed = true;
     },
     close() {
       if (closed) return;
