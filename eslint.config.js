@@ -31,7 +31,7 @@ const boundaries = [
   },
   {
     files: ["electron/agent/**/*.ts", "electron/worker/**/*.ts", "electron/cli/**/*.ts"],
-    modules: ["electron"],
+    modules: ["electron", "electron-store"],
     modulesMessage: "Only electron/main and electron/preload import electron.",
     folders: ["**/renderer/**", "**/electron/main/**", "**/electron/preload/**", "../main/**", "../preload/**"],
     foldersMessage: "The agent, worker and CLI do not import the UI or the Electron shell.",

@@ -6,6 +6,9 @@ import { existsSync } from "node:fs";
 import { defineConfig } from "@playwright/test";
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+// The nodes the specs start (`offpeak up`) keep throwaway keys in a file: the machine may have no
+// Secret Service. The keychain has tests of its own (tests/wallet-*.test.ts).
+process.env.OFFPEAK_KEY_STORE ??= "file";
 
 export const config = defineConfig({
   testDir: "e2e",

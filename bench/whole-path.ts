@@ -6,10 +6,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getLlama, LlamaCompletion, LlamaLogLevel } from "node-llama-cpp";
+import { getLlama, LlamaCompletion, LlamaLogLevel, type LlamaModel, type Token } from "node-llama-cpp";
 import OpenAI from "openai";
 import { startCoordinator } from "../coordinator/coordinator";
 import { openDatabase } from "../coordinator/db";
+import { FileKeyStore } from "../electron/agent/key-store";
 import { generateDemoModel } from "../electron/agent/models/demo-model";
 import { startNodeHost } from "../electron/agent/node-host";
 import { silentLogger } from "../shared/logger";
@@ -30,20 +31,24 @@ interface Trial {
   readonly text: string;
 }
 
-async function inProcessTrial(completion: LlamaCompletion): Promise<Trial> {
+async function inProcessTrial(completion: LlamaCompletion, model: LlamaModel): Promise<Trial> {
   const start = performance.now();
   let first = 0;
   let last = 0;
   let tokens = 0;
-  const text = await completion.generateCompletion(PROMPT, {
+  const generated: Token[] = [];
+  await completion.generateCompletion(PROMPT, {
     maxTokens: MAX_TOKENS,
     temperature: 0,
-    onToken: () => {
+    onToken: (batch) => {
       last = performance.now();
       if (tokens++ === 0) first = last;
+      generated.push(...batch);
     },
   });
   const end = performance.now();
+  // The network's completion joins its prompt exactly (a first word keeps its leading space).
+  const text = model.detokenize(generated, false, model.tokenize(PROMPT, false, "trimLeadingSpace"));
   return { ttftMs: first - start, tokensPerSecond: ((tokens - 1) * 1000) / (last - first), tailMs: end - last, tokens, text };
 }
 
@@ -94,6 +99,8 @@ export async function benchWholePath(rounds: number): Promise<void> {
     const node = await startNodeHost({
       coordinatorUrl: coordinator.wsUrl,
       dataDir: join(dir, "node"),
+      // A throwaway wallet: the bench machine may have no keychain.
+      keyStore: new FileKeyStore(join(dir, "node")),
       modelPath,
       contextSize: CONTEXT_SIZE,
       threads: THREADS,
@@ -110,14 +117,14 @@ export async function benchWholePath(rounds: number): Promise<void> {
 
     // Warm both sides once, then alternate so drift on a shared machine hits both equally.
     await sequence.clearHistory();
-    const warmIn = await inProcessTrial(completion);
+    const warmIn = await inProcessTrial(completion, model);
     const warmPath = await wholePathTrial(client, servedModel);
     if (warmIn.text !== warmPath.text) throw new Error("the whole path and in-process disagree at temperature 0");
     const inProcess: Trial[] = [];
     const wholePath: Trial[] = [];
     for (let round = 0; round < rounds; round++) {
       await sequence.clearHistory();
-      inProcess.push(await inProcessTrial(completion));
+      inProcess.push(await inProcessTrial(completion, model));
       wholePath.push(await wholePathTrial(client, servedModel));
     }
     const inTps = median(inProcess.map((t) => t.tokensPerSecond));

@@ -18,6 +18,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { startCoordinator } from "../coordinator/coordinator";
 import { openDatabase } from "../coordinator/db";
+import { FileKeyStore } from "../electron/agent/key-store";
 import { generateDemoModel } from "../electron/agent/models/demo-model";
 import { startNodeHost, type NodeHost } from "../electron/agent/node-host";
 import { unknownSignals } from "../electron/agent/node-state";
@@ -167,6 +168,8 @@ export async function benchYield(trials: number): Promise<void> {
     node = await startNodeHost({
       coordinatorUrl: coordinator.wsUrl,
       dataDir: join(dir, "node"),
+      // A throwaway wallet: the bench machine may have no keychain.
+      keyStore: new FileKeyStore(join(dir, "node")),
       modelPath,
       contextSize: CONTEXT_SIZE,
       threads: THREADS,

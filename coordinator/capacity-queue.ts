@@ -68,6 +68,13 @@ export class CapacityQueue {
     return this.lines.get(model)?.length ?? 0;
   }
 
+  /** Jobs waiting now, all models together. */
+  totalLength(): number {
+    let n = 0;
+    for (const line of this.lines.values()) n += line.length;
+    return n;
+  }
+
   /**
    * Waits in `model`'s line until `waiter.tryStart()` succeeds on a wake, the wait limit
    * passes, the model loses its last serving node, or `signal` aborts. A `retry` (a job that

@@ -10,7 +10,7 @@ import { silentLogger } from "../shared/logger";
 import { postgresSkipReason, startThrowawayPostgres, type ThrowawayPostgres } from "../tests/support/postgres";
 import { startCoordinator, type RunningCoordinator } from "./coordinator";
 import { openDatabase, toSafeInteger, type Database } from "./db";
-import { consumerAccountId, Ledger, nodeAccountId, PLATFORM_ACCOUNT } from "./ledger";
+import { consumerAccountId, Ledger, nodePendingAccountId, PLATFORM_ACCOUNT } from "./ledger";
 import { SimNode } from "./test-support/sim-node";
 import { TEST_ADMIN_TOKEN, TEST_PRICE, waitUntil } from "./test-support/harness";
 
@@ -88,14 +88,14 @@ describe.skipIf(skip !== null)(`coordinator on PostgreSQL${skip ? ` (skipped: ${
     expect(entries).toEqual({
       count: 3,
       sum: 0,
-      byAccount: { [consumer]: -cost, [nodeAccountId(node.address)]: nodeMicroUsd, [PLATFORM_ACCOUNT]: feeMicroUsd },
+      byAccount: { [consumer]: -cost, [nodePendingAccountId(node.address)]: nodeMicroUsd, [PLATFORM_ACCOUNT]: feeMicroUsd },
     });
     const job = await db.query<{ status: string; cost: unknown }>(`SELECT status, cost_micro_usd AS cost FROM jobs WHERE id = $1`, [jobId]);
     expect(job.rows.map((r) => [r.status, toSafeInteger(r.cost)])).toEqual([["settled", cost]]);
     const receipts = await db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM receipts WHERE job_id = $1`, [jobId]);
     expect(toSafeInteger(receipts.rows[0]?.n)).toBe(1);
     expect(await ledger.balance(consumer)).toEqual({ balanceMicroUsd: CREDIT - cost, reservedMicroUsd: 0, availableMicroUsd: CREDIT - cost });
-    expect((await ledger.balance(nodeAccountId(node.address))).balanceMicroUsd).toBe(nodeMicroUsd);
+    expect((await ledger.balance(nodePendingAccountId(node.address))).balanceMicroUsd).toBe(nodeMicroUsd);
   });
 
   it("streams a chat completion and settles it once too", async () => {

@@ -10,6 +10,7 @@ import { DEFAULT_PRICE, type ModelPrice } from "../shared/money";
 import { silentLogger, type Logger } from "../shared/logger";
 import type { Database } from "./db";
 import { Ledger } from "./ledger";
+import { startCreditReleaser } from "./credit-release";
 import { createApiKey } from "./api-keys";
 import { rememberModels } from "./model-catalog";
 import { NodeHub } from "./node-hub";
@@ -17,6 +18,18 @@ import { HttpApi } from "./http-api";
 import type { DispatcherDeps } from "./job-dispatcher";
 import { CapacityQueue } from "./capacity-queue";
 import { diagnoseNode } from "./diagnosis";
+import { PriceBook } from "./price-book";
+import { Reputation } from "./reputation";
+import { wireNetwork } from "./network";
+import { Verifier, type VerificationOptions } from "./verification";
+import { AdminApi } from "./admin-api";
+import { RateLimiter } from "./rate-limit";
+import { CoordinatorMetrics } from "./metrics";
+import type { WithdrawalTerms } from "../shared/withdrawal";
+import type { PayoutChainClient } from "./payout-chain";
+import { PayoutWorker } from "./payout-worker";
+import { withdrawalRoutes } from "./withdrawal-routes";
+import { Withdrawals } from "./withdrawals";
 
 export type { Database } from "./db";
 export type { Logger } from "../shared/logger";
@@ -32,8 +45,12 @@ export interface CoordinatorOptions {
   db: Database;
   /** Bearer token of the admin API. */
   adminToken: string;
-  /** Platform fee in basis points of each job's cost (default 0). */
+  /** Platform fee in basis points of each job's cost, rounded down to whole µUSD (default 0). */
   feeBps?: number;
+  /** Time a node's credit stays pending before it becomes available (default 24 h). */
+  verificationWindowMs?: number;
+  /** Interval of the release of credits past their verification window (default 60 s). */
+  releaseIntervalMs?: number;
   logger?: Logger;
   /** Name nodes sign in their login (default: this coordinator's URL). */
   coordinatorId?: string;
@@ -52,8 +69,17 @@ export interface CoordinatorOptions {
   maxQueueLength?: number;
   /** Longest a request waits for a busy node to free a slot before it is answered 503 (default 15 s). */
   maxQueueWaitMs?: number;
+  /** Requests per minute a consumer key may make unless the admin set its own rate (default 600). */
+  requestsPerMinute?: number;
+  /** Known-answer probes and re-runs (see verification.ts); `false` turns them off. */
+  verification?: VerificationOptions | false;
   /** Clock (tests replace it). */
   clock?: () => Date;
+  /**
+   * Withdrawals: the terms they are taken on and, when this coordinator pays them, the payout
+   * chain (see payout-config.ts). Absent: withdrawal requests are answered 503.
+   */
+  withdrawals?: { terms: WithdrawalTerms; chain?: PayoutChainClient; pollMs?: number };
 }
 
 /** A running coordinator. */
@@ -76,8 +102,19 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
   const feeBps = opts.feeBps ?? 0;
   if (!Number.isInteger(feeBps) || feeBps < 0 || feeBps > 10_000) throw new RangeError("feeBps must be an integer 0..10000");
   if (opts.adminToken.length === 0) throw new RangeError("adminToken must not be empty");
+  if (opts.requestsPerMinute !== undefined && (!Number.isSafeInteger(opts.requestsPerMinute) || opts.requestsPerMinute <= 0)) {
+    throw new RangeError("requestsPerMinute must be a positive integer");
+  }
   const price = opts.defaultPrice ?? DEFAULT_PRICE;
-  const ledger = new Ledger(opts.db, clock);
+  const ledger = new Ledger(opts.db, clock, { verificationWindowMs: opts.verificationWindowMs });
+  const withdrawals = opts.withdrawals ? new Withdrawals(opts.db, opts.withdrawals.terms, clock) : null;
+  const payout = opts.withdrawals?.chain
+    ? new PayoutWorker({ db: opts.db, chain: opts.withdrawals.chain, terms: opts.withdrawals.terms, logger, clock, pollMs: opts.withdrawals.pollMs })
+    : null;
+  // A wrong chain or token stops the start here, before anything listens.
+  await payout?.checkChain();
+  const prices = await PriceBook.load(opts.db, price);
+  const reputation = await Reputation.load(opts.db, clock, logger);
   const queue = new CapacityQueue({ maxQueueLength: opts.maxQueueLength ?? 64, maxQueueWaitMs: opts.maxQueueWaitMs ?? 15_000, logger });
 
   const server = createServer();
@@ -108,33 +145,55 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     logger,
     clock,
     heartbeatMs: opts.heartbeatMs ?? 15_000,
-    nodeEarnings: (address) => ledger.nodeEarnings(address),
+    nodeEarnings: (address) => ledger.nodeTotals(address),
     onModels: (models) => rememberModels(opts.db, models, clock()),
     onCapacityChange: () => queue.wake(),
-    diagnose: (node) => diagnoseNode({ ...node, queued: (model) => queue.length(model), db: opts.db, now: clock() }),
+    diagnose: (node) =>
+      diagnoseNode({ ...node, quarantine: reputation.record(node.address).quarantine, queued: (model) => queue.length(model), db: opts.db, now: clock() }),
+    nodeInfo: (address) => reputation.record(address),
+    onLogin: (address) => reputation.refresh(address),
   });
-  const dispatcher: DispatcherDeps = {
-    hub,
-    ledger,
-    logger,
-    price: () => price,
-    feeBps,
-    dispatchTimeoutMs: opts.dispatchTimeoutMs ?? 30_000,
-    cancelGraceMs: opts.cancelGraceMs ?? 5_000,
-    maxAttempts: 3,
-    queue,
-  };
+  const metrics = new CoordinatorMetrics({ hub, queue });
+  const verifier =
+    opts.verification === false
+      ? null
+      : await Verifier.start(
+          { db: opts.db, hub, ledger, reputation, listPrice: (model) => prices.price(model), logger, clock, onVerdict: (kind, verdict) => metrics.observeCheck(kind, verdict) },
+          opts.verification,
+        );
+  const dispatcher: DispatcherDeps = wireNetwork(
+    {
+      db: opts.db,
+      ledger,
+      hub,
+      queue,
+      reputation,
+      logger,
+      clock,
+      feeBps,
+      dispatchTimeoutMs: opts.dispatchTimeoutMs ?? 30_000,
+      cancelGraceMs: opts.cancelGraceMs ?? 5_000,
+    },
+    verifier ? [verifier.events, metrics.events] : [metrics.events],
+  );
   const api = new HttpApi({
     db: opts.db,
     ledger,
     logger,
     adminToken: opts.adminToken,
     dispatcher,
-    price: () => price,
+    price: (model) => prices.price(model),
     servedModels: () => hub.servedModels(),
+    metrics,
+    admin: new AdminApi({ db: opts.db, adminToken: opts.adminToken, hub, prices, reputation, logger, clock }),
+    limits: { limiter: new RateLimiter(() => clock().getTime()), defaultRatePerMinute: opts.requestsPerMinute ?? 600 },
     clock,
+    earnings: { db: opts.db, ledger, feeBps, logger, price: () => price, clock },
+    withdrawalRoutes: (req, res) => withdrawalRoutes(withdrawals, logger, req, res),
   });
   server.on("request", (req, res) => api.handle(req, res));
+  payout?.start();
+  const releaser = startCreditReleaser({ ledger, logger, intervalMs: opts.releaseIntervalMs ?? 60_000 });
   logger.info("coordinator listening", { url });
 
   let closing: Promise<void> | null = null;
@@ -145,8 +204,11 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     createApiKey: (creditMicroUsd, name) => createApiKey(opts.db, creditMicroUsd, name, clock()),
     close() {
       closing ??= (async () => {
+        await payout?.stop();
+        verifier?.close();
         hub.close();
         wss.close();
+        await releaser.stop();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         logger.info("coordinator stopped", { url });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeOnEachDatabase } from "../tests/support/database-suites";
 import { createApiKey } from "./api-keys";
 import { openDatabase, toSafeInteger, type Database } from "./db";
-import { consumerAccountId, ensureAccount, Ledger, nodeAccountId } from "./ledger";
+import { consumerAccountId, ensureAccount, Ledger, nodePendingAccountId } from "./ledger";
 import { MIGRATIONS } from "./migrations";
 
 describe("toSafeInteger", () => {
@@ -175,7 +175,7 @@ describeOnEachDatabase("the coordinator database", (database) => {
     const results = await Promise.allSettled(Array.from({ length: 6 }, () => ledger.settleJob(input)));
     const settled = results.filter((r) => r.status === "fulfilled" && r.value.status === "settled");
     expect(settled).toHaveLength(1);
-    expect(await ledger.balance(nodeAccountId(node))).toMatchObject({ balanceMicroUsd: 950 });
+    expect(await ledger.balance(nodePendingAccountId(node))).toMatchObject({ balanceMicroUsd: 950 });
     expect(await ledger.balance(account)).toEqual({ balanceMicroUsd: 9_000, reservedMicroUsd: 0, availableMicroUsd: 9_000 });
     const sum = await db.query<{ n: unknown; s: unknown }>(`SELECT COUNT(*) AS n, SUM(amount_micro_usd) AS s FROM ledger_entries WHERE job_id = $1`, [jobId]);
     expect([toSafeInteger(sum.rows[0]?.n), toSafeInteger(sum.rows[0]?.s)]).toEqual([3, 0]);

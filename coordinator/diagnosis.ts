@@ -27,6 +27,8 @@ export interface DiagnosisInput {
   readonly queued: (model: string) => number;
   readonly db: Queryable;
   readonly now: Date;
+  /** Set while verification keeps the node out of routing. */
+  readonly quarantine?: { readonly reason: string; readonly since: Date } | null;
 }
 
 /** Whether the coordinator would route a job to a node with this status. */
@@ -47,7 +49,7 @@ export async function diagnoseNode(input: DiagnosisInput): Promise<DiagnosisView
   let servedLastHour = 0;
   if (models.length > 0) {
     const demand = await input.db.query<{ n: string | number }>(
-      `SELECT count(*) AS n FROM jobs WHERE model = ANY($1::text[]) AND created_at >= $2`,
+      `SELECT count(*) AS n FROM jobs WHERE model = ANY($1::text[]) AND created_at >= $2 AND parent_job_id IS NULL`,
       [models, since],
     );
     jobsLastHour = Number(demand.rows[0]?.n ?? 0);
@@ -68,5 +70,7 @@ export async function diagnoseNode(input: DiagnosisInput): Promise<DiagnosisView
   if (models.length > 0 && jobsLastHour === 0) notes.push(`No demand for ${modelName} in the last hour`);
   if (otherNodes > 0) notes.push(`${plural(otherNodes, "other node serves", "other nodes serve")} ${modelName}`);
   if (queued > 0) notes.push(`${plural(queued, "request is", "requests are")} waiting for ${modelName}`);
-  return { seenSharing, jobsLastHour, servedLastHour, otherNodes, queued, notes };
+  // Said once, as its own field: the node's Diagnostics page shows it above the notes.
+  const quarantine = input.quarantine ? { reason: input.quarantine.reason, since: input.quarantine.since.toISOString() } : undefined;
+  return { seenSharing: seenSharing && !quarantine, jobsLastHour, servedLastHour, otherNodes, queued, notes, ...(quarantine ? { quarantine } : {}) };
 }

@@ -1,16 +1,16 @@
 /**
  * The coordinator's HTTP side: the OpenAI-compatible API for consumers (models, completions,
- * chat completions, streamed or not), the admin API, and the health check.
+ * chat completions, streamed or not, each key rate-limited; its usage), the admin API
+ * (admin-api.ts), the metrics and the health check.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
 import { encodeCoordinatorMessage, MAX_FRAME_BYTES } from "../shared/protocol";
 import { jobCostMicroUsd, type ModelPrice } from "../shared/money";
 import type { Logger } from "../shared/logger";
 import type { Database } from "./db";
 import type { Ledger } from "./ledger";
-import { createApiKey, findApiKey, secretsEqual } from "./api-keys";
+import { findApiKey, secretsEqual, type ApiKeyOwner } from "./api-keys";
 import { isKnownModel } from "./model-catalog";
 import { parseChatRequest, parseCompletionRequest, promptTokenUpperBound, type ParsedRequest } from "./openai-request";
 import {
@@ -25,13 +25,16 @@ import {
   sseError,
   usageChunk,
   usageOf,
-  type OpenAiError,
   type ResponseMeta,
 } from "./openai-format";
-import { runJob, type DispatcherDeps } from "./job-dispatcher";
-
-/** Largest request body accepted, in bytes. */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+import { runJob, type DispatcherDeps, type JobSpec } from "./job-dispatcher";
+import { MAX_PARTS } from "./failover";
+import { earningsPathAddress, serveNodeEarnings, type EarningsApiDeps } from "./earnings-api";
+import { bearer, HttpError, readJson, sendJson } from "./http-util";
+import type { AdminApi } from "./admin-api";
+import type { RateLimiter } from "./rate-limit";
+import { keyUsage, MAX_USAGE_DAYS } from "./consumer-usage";
+import type { CoordinatorMetrics } from "./metrics";
 
 /** What the HTTP API works with. */
 export interface HttpApiDeps {
@@ -43,69 +46,16 @@ export interface HttpApiDeps {
   price(model: string): ModelPrice;
   servedModels(): string[];
   readonly clock: () => Date;
-}
-
-const adminKeyBody = z.object({
-  creditMicroUsd: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  name: z.string().max(200).optional(),
-});
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: OpenAiError,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(body.error.message);
-  }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"] ?? "0");
-    if (declared > MAX_BODY_BYTES) return reject(tooLarge());
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners("data");
-        req.resume();
-        reject(tooLarge());
-        return;
-      }
-      parts.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(parts)));
-    req.on("error", reject);
-  });
-}
-
-function tooLarge(): HttpError {
-  return new HttpError(413, errorBody(`Request body is larger than ${MAX_BODY_BYTES} bytes.`, "invalid_request_error", "request_too_large"));
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const body = await readBody(req);
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch {
-    throw new HttpError(400, errorBody("The request body is not valid JSON.", "invalid_request_error", "invalid_json"));
-  }
-}
-
-function bearer(req: IncomingMessage): string | null {
-  const header = req.headers.authorization;
-  if (!header) return null;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return m ? (m[1] ?? null) : null;
+  /** The withdrawal routes (see withdrawal-routes.ts) for one request. */
+  readonly withdrawalRoutes?: (req: IncomingMessage, res: ServerResponse) => Record<string, Record<string, () => Promise<void>>>;
+  /** The nodes' signed earnings route, `/v1/nodes/<address>/earnings`. */
+  readonly earnings?: EarningsApiDeps;
+  /** The `/admin/…` routes. */
+  readonly admin?: AdminApi;
+  /** Per-key request limits, and the rate of a key that has none of its own. */
+  readonly limits?: { readonly limiter: RateLimiter; readonly defaultRatePerMinute: number };
+  /** The Prometheus metrics: `GET /metrics`, fed by every job. */
+  readonly metrics?: Pick<CoordinatorMetrics, "contentType" | "text" | "observeJob">;
 }
 
 /** Serves the HTTP routes; every error becomes an OpenAI error body, never a crash. */
@@ -131,8 +81,13 @@ export class HttpApi {
       "/v1/models": { GET: () => this.models(req, res) },
       "/v1/completions": { POST: () => this.completion("completion", req, res) },
       "/v1/chat/completions": { POST: () => this.completion("chat", req, res) },
-      "/admin/keys": { POST: () => this.adminCreateKey(req, res) },
+      "/v1/usage": { GET: () => this.usage(req, res) },
+      ...(this.deps.metrics ? { "/metrics": { GET: () => this.metricsText(req, res) } } : {}),
+      ...this.deps.withdrawalRoutes?.(req, res),
     };
+    if (path.startsWith("/admin/") && this.deps.admin) return this.deps.admin.handle(req, res, path, method);
+    const earningsAddress = earningsPathAddress(path);
+    if (earningsAddress !== null && this.deps.earnings) return serveNodeEarnings(this.deps.earnings, req, res, earningsAddress);
     const route = routes[path];
     if (!route) throw new HttpError(404, errorBody(`Unknown route: ${method} ${path}`, "invalid_request_error", "unknown_url"));
     const handler = route[method];
@@ -144,7 +99,7 @@ export class HttpApi {
     await handler();
   }
 
-  private async consumer(req: IncomingMessage): Promise<{ id: string; accountId: string }> {
+  private async consumer(req: IncomingMessage): Promise<ApiKeyOwner> {
     const key = bearer(req);
     const found = key ? await findApiKey(this.deps.db, key) : null;
     if (!found) {
@@ -166,23 +121,44 @@ export class HttpApi {
     sendJson(res, 200, { object: "list", data });
   }
 
-  private async adminCreateKey(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async usage(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const consumer = await this.consumer(req);
+    const raw = new URL(req.url ?? "/", "http://coordinator").searchParams.get("days");
+    const days = raw === null ? 30 : Number(raw);
+    if (!Number.isInteger(days) || days < 1 || days > MAX_USAGE_DAYS) {
+      throw new HttpError(400, errorBody(`days must be a whole number from 1 to ${MAX_USAGE_DAYS}.`, "invalid_request_error", "invalid_value", "days"));
+    }
+    sendJson(res, 200, await keyUsage(this.deps.db, consumer, days, this.deps.clock()));
+  }
+
+  /** The metrics, for a scraper holding the admin token (`authorization: Bearer …`). */
+  private async metricsText(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const metrics = this.deps.metrics;
+    if (!metrics) return;
     const token = bearer(req);
-    if (!token || !secretsEqual(token, this.deps.adminToken)) {
-      throw new HttpError(401, errorBody("Admin token required.", "invalid_request_error", "invalid_api_key"));
-    }
-    const parsed = adminKeyBody.safeParse(await readJson(req));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new HttpError(400, errorBody(`Invalid body: ${issue?.path.join(".") ?? ""} ${issue?.message ?? ""}`.trim(), "invalid_request_error", "invalid_body"));
-    }
-    const created = await createApiKey(this.deps.db, parsed.data.creditMicroUsd, parsed.data.name, this.deps.clock());
-    this.deps.logger.info("consumer key created", { keyId: created.id, creditMicroUsd: parsed.data.creditMicroUsd });
-    sendJson(res, 201, created);
+    if (!token || !secretsEqual(token, this.deps.adminToken)) throw new HttpError(401, errorBody("Admin token required.", "invalid_request_error", "invalid_api_key"));
+    const text = await metrics.text();
+    res.writeHead(200, { "content-type": metrics.contentType, "content-length": Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  /** Takes one request from the key's bucket, or refuses it with 429 and Retry-After. */
+  private limit(consumer: ApiKeyOwner): void {
+    const limits = this.deps.limits;
+    if (!limits) return;
+    const rate = consumer.ratePerMinute ?? limits.defaultRatePerMinute;
+    const taken = limits.limiter.take(consumer.id, rate);
+    if (taken.ok) return;
+    throw new HttpError(
+      429,
+      errorBody(`Rate limit reached for this key: ${rate} requests per minute; try again in ${taken.retryAfterSeconds} s.`, "requests", "rate_limit_exceeded"),
+      { "retry-after": String(taken.retryAfterSeconds) },
+    );
   }
 
   private async completion(kind: "completion" | "chat", req: IncomingMessage, res: ServerResponse): Promise<void> {
     const consumer = await this.consumer(req);
+    this.limit(consumer);
     const body = await readJson(req);
     const parsed = kind === "chat" ? parseChatRequest(body) : parseCompletionRequest(body);
     if (!parsed.ok) throw new HttpError(400, errorBody(parsed.error.message, "invalid_request_error", "invalid_value", parsed.error.param));
@@ -196,7 +172,14 @@ export class HttpApi {
       throw new HttpError(400, errorBody("The prompt is too large.", "invalid_request_error", "context_length_exceeded", kind === "chat" ? "messages" : "prompt"));
     }
     const promptTokenBound = promptTokenUpperBound(request.input);
-    const reserve = jobCostMicroUsd(this.deps.price(request.model), promptTokenBound, request.sampling.maxTokens);
+    const listPrice = this.deps.price(request.model);
+    const maxPrice: ModelPrice = {
+      inputMicroUsdPerMTok: request.maxPrice.input ?? listPrice.inputMicroUsdPerMTok,
+      outputMicroUsdPerMTok: request.maxPrice.output ?? listPrice.outputMicroUsdPerMTok,
+    };
+    // The worst case at the consumer's cap; each part of a failed-over answer rounds up on its
+    // own, hence one µUSD per possible part on top.
+    const reserve = jobCostMicroUsd(maxPrice, promptTokenBound, request.sampling.maxTokens) + MAX_PARTS;
     const reserved = await this.deps.ledger.reserveJob({ jobId, consumerAccountId: consumer.accountId, model: request.model, amountMicroUsd: reserve });
     if (!reserved) {
       throw new HttpError(
@@ -205,10 +188,11 @@ export class HttpApi {
       );
     }
     this.deps.logger.info("job accepted", { jobId, keyId: consumer.id, model: request.model, kind, stream: request.stream, reserveMicroUsd: reserve });
-    await this.serveJob(kind, request, jobId, promptTokenBound, res);
+    await this.serveJob(kind, request, { jobId, model: request.model, input: request.input, sampling: request.sampling, promptTokenBound, listPrice, maxPrice }, res);
   }
 
-  private async serveJob(kind: "completion" | "chat", request: ParsedRequest, jobId: string, promptTokenBound: number, res: ServerResponse): Promise<void> {
+  private async serveJob(kind: "completion" | "chat", request: ParsedRequest, spec: JobSpec, res: ServerResponse): Promise<void> {
+    const { jobId } = spec;
     const meta: ResponseMeta = {
       id: `${kind === "chat" ? "chatcmpl" : "cmpl"}-${jobId.slice(4)}`,
       created: Math.floor(this.deps.clock().getTime() / 1000),
@@ -230,17 +214,16 @@ export class HttpApi {
       res.flushHeaders();
       if (kind === "chat") write(sseData(chatChunk(meta, { role: "assistant", content: "" }, null)));
     };
+    const acceptedAt = performance.now();
+    let firstTokenAt: number | null = null;
     const onText = (text: string) => {
+      firstTokenAt ??= performance.now();
       if (!request.stream) return;
       start();
       write(sseData(kind === "chat" ? chatChunk(meta, { content: text }, null) : completionChunk(meta, text, null)));
     };
-    const outcome = await runJob(
-      this.deps.dispatcher,
-      { jobId, model: request.model, input: request.input, sampling: request.sampling, promptTokenBound },
-      onText,
-      abort.signal,
-    );
+    const outcome = await runJob(this.deps.dispatcher, spec, onText, abort.signal);
+    this.deps.metrics?.observeJob(kind, outcome, (performance.now() - acceptedAt) / 1000, firstTokenAt === null ? null : (firstTokenAt - acceptedAt) / 1000);
     if (abort.signal.aborted || res.destroyed) return;
     if (!outcome.ok) {
       if (started) {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Receipt } from "../shared/protocol";
 import { splitCost } from "../shared/money";
 import { openDatabase, toSafeInteger, type Database } from "./db";
-import { consumerAccountId, Ledger, nodeAccountId, PLATFORM_ACCOUNT } from "./ledger";
+import { consumerAccountId, Ledger, nodePendingAccountId, PLATFORM_ACCOUNT } from "./ledger";
 import { createApiKey, findApiKey } from "./api-keys";
 import { describeOnEachDatabase } from "../tests/support/database-suites";
 
@@ -48,7 +48,7 @@ describeOnEachDatabase("ledger", (database) => {
 
   it("finds a key by its secret, stores only its hash, and funds its account", async () => {
     const { id, key } = await createApiKey(db, 777, "k", now);
-    expect(await findApiKey(db, key)).toEqual({ id, accountId: consumerAccountId(id) });
+    expect(await findApiKey(db, key)).toEqual({ id, accountId: consumerAccountId(id), ratePerMinute: null });
     expect(await findApiKey(db, `${key}x`)).toBeNull();
     const { rows } = await db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM api_keys WHERE key_hash = $1`, [key]);
     expect(toSafeInteger(rows[0]?.n)).toBe(0);
@@ -65,12 +65,12 @@ describeOnEachDatabase("ledger", (database) => {
   it("settles a job: consumer charged, node and platform credited, entries sum to zero", async () => {
     const account = await consumerWith(10_000);
     const jobId = await openJob(account, 5_000);
-    const nodeBefore = (await ledger.balance(nodeAccountId(NODE))).balanceMicroUsd;
+    const nodeBefore = (await ledger.balance(nodePendingAccountId(NODE))).balanceMicroUsd;
     const result = await ledger.settleJob({ jobId, nodeAddress: NODE, receipt: receiptFor(jobId), finishReason: "stop", costMicroUsd: 1_234, feeBps: 250 });
     const split = splitCost(1_234, 250);
     expect(result).toMatchObject({ status: "settled", costMicroUsd: 1_234, nodeMicroUsd: split.nodeMicroUsd, feeMicroUsd: split.feeMicroUsd });
     expect(await ledger.balance(account)).toEqual({ balanceMicroUsd: 10_000 - 1_234, reservedMicroUsd: 0, availableMicroUsd: 10_000 - 1_234 });
-    expect((await ledger.balance(nodeAccountId(NODE))).balanceMicroUsd - nodeBefore).toBe(split.nodeMicroUsd);
+    expect((await ledger.balance(nodePendingAccountId(NODE))).balanceMicroUsd - nodeBefore).toBe(split.nodeMicroUsd);
     const entries = await entriesOfJob(jobId);
     expect(entries).toEqual([-1_234, split.nodeMicroUsd, split.feeMicroUsd]);
     expect(entries.reduce((a, b) => a + b, 0)).toBe(0);
@@ -81,9 +81,9 @@ describeOnEachDatabase("ledger", (database) => {
     const jobId = await openJob(account, 5_000);
     const input = { jobId, nodeAddress: NODE, receipt: receiptFor(jobId), finishReason: "stop" as const, costMicroUsd: 300, feeBps: 0 };
     expect((await ledger.settleJob(input)).status).toBe("settled");
-    const node = await ledger.balance(nodeAccountId(NODE));
+    const node = await ledger.balance(nodePendingAccountId(NODE));
     expect(await ledger.settleJob(input)).toEqual({ status: "already_closed" });
-    expect(await ledger.balance(nodeAccountId(NODE))).toEqual(node);
+    expect(await ledger.balance(nodePendingAccountId(NODE))).toEqual(node);
     expect(await entriesOfJob(jobId)).toHaveLength(2);
     expect((await ledger.balance(account)).balanceMicroUsd).toBe(9_700);
   });
@@ -133,7 +133,8 @@ describeOnEachDatabase("ledger", (database) => {
     const today = await openJob(account, 1_000);
     const result = await ledger.settleJob({ jobId: today, nodeAddress: node, receipt: receiptFor(today), finishReason: "stop", costMicroUsd: 30, feeBps: 0 });
     expect(result).toMatchObject({ nodeBalanceMicroUsd: 100, nodeTodayMicroUsd: 30 });
-    expect(await ledger.nodeEarnings(node)).toEqual({ balanceMicroUsd: 100, todayMicroUsd: 30 });
+    expect(await ledger.nodeTotals(node)).toEqual({ balanceMicroUsd: 100, todayMicroUsd: 30 });
+    expect(await ledger.nodeEarnings(node)).toMatchObject({ pendingMicroUsd: 100, availableMicroUsd: 0, lifetimeMicroUsd: 100, todayMicroUsd: 30 });
   });
 
   it("keeps the books: every transfer sums to zero and balances equal the sum of entries", async () => {

@@ -1,76 +1,35 @@
 /**
  * The double-entry ledger: consumer credit, reservations for jobs in flight, settlement of a job
- * from its verified receipt (consumer charged, node credited, platform fee) exactly once.
+ * from its verified receipt (consumer charged, node credited pending, platform fee) exactly once,
+ * and the node's credits becoming available after their verification window (node-credits.ts).
  */
 import type { Receipt, FinishReason } from "../shared/protocol";
 import { splitCost } from "../shared/money";
-import { toSafeInteger, type Database, type Queryable } from "./db";
+import { toSafeInteger, type Database } from "./db";
+import { PLATFORM_ACCOUNT, postTransfer } from "./ledger-accounts";
+import {
+  bookNodeCredit,
+  holdNode,
+  liftHold,
+  nodeEarningsIn,
+  nodeHold,
+  nodeTotalsIn,
+  releaseDueCredits,
+  type NodeEarnings,
+  type ReleaseResult,
+} from "./node-credits";
 
-/** The account that collects the platform fee. */
-export const PLATFORM_ACCOUNT = "platform";
-/** The outside world: credit bought by consumers comes from here (its balance goes negative). */
-export const DEPOSITS_ACCOUNT = "external:deposits";
-
-/** The ledger account of a node, by its wallet address. */
-export function nodeAccountId(address: string): string {
-  return `node:${address.toLowerCase()}`;
-}
-
-/** The ledger account of a consumer, by its API key id. */
-export function consumerAccountId(keyId: string): string {
-  return `consumer:${keyId}`;
-}
-
-function accountKind(accountId: string): "consumer" | "node" | "platform" | "external" {
-  if (accountId.startsWith("consumer:")) return "consumer";
-  if (accountId.startsWith("node:")) return "node";
-  if (accountId.startsWith("external:")) return "external";
-  return "platform";
-}
-
-/** One leg of a transfer: a signed amount on an account. */
-export interface LedgerLeg {
-  readonly accountId: string;
-  readonly amountMicroUsd: number;
-  readonly kind: string;
-}
-
-/** Creates the account and its balance row when they do not exist yet. */
-export async function ensureAccount(tx: Queryable, accountId: string): Promise<void> {
-  await tx.query(`INSERT INTO accounts (id, kind) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [accountId, accountKind(accountId)]);
-  await tx.query(`INSERT INTO balances (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING`, [accountId]);
-}
-
-/**
- * Records one balanced transfer inside the caller's transaction: the legs must sum to zero;
- * each leg becomes a ledger entry and moves its account's balance by the same amount.
- */
-export async function postTransfer(
-  tx: Queryable,
-  txnId: string,
-  jobId: string | null,
-  legs: readonly LedgerLeg[],
-  at: Date,
-): Promise<void> {
-  let sum = 0;
-  for (const leg of legs) {
-    if (!Number.isSafeInteger(leg.amountMicroUsd)) throw new RangeError(`amount must be a safe integer, got ${leg.amountMicroUsd}`);
-    sum += leg.amountMicroUsd;
-  }
-  if (sum !== 0) throw new Error(`unbalanced transfer ${txnId}: legs sum to ${sum}`);
-  for (const leg of legs) {
-    if (leg.amountMicroUsd === 0) continue;
-    await ensureAccount(tx, leg.accountId);
-    await tx.query(
-      `INSERT INTO ledger_entries (txn_id, account_id, amount_micro_usd, job_id, kind, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [txnId, leg.accountId, leg.amountMicroUsd, jobId, leg.kind, at.toISOString()],
-    );
-    await tx.query(`UPDATE balances SET balance_micro_usd = balance_micro_usd + $2 WHERE account_id = $1`, [
-      leg.accountId,
-      leg.amountMicroUsd,
-    ]);
-  }
-}
+export {
+  consumerAccountId,
+  DEPOSITS_ACCOUNT,
+  ensureAccount,
+  nodeAccountId,
+  PLATFORM_ACCOUNT,
+  postTransfer,
+  startOfUtcDay,
+  type LedgerLeg,
+} from "./ledger-accounts";
+export { nodeHeldAccountId, nodePendingAccountId, type NodeEarnings, type ReleaseResult } from "./node-credits";
 
 /** An account's money: what it holds, what its jobs in flight hold back, and the rest. */
 export interface AccountBalance {
@@ -86,6 +45,7 @@ export type SettleResult =
       readonly costMicroUsd: number;
       readonly nodeMicroUsd: number;
       readonly feeMicroUsd: number;
+      /** The node's earnings not yet withdrawn: available + pending + held. */
       readonly nodeBalanceMicroUsd: number;
       readonly nodeTodayMicroUsd: number;
     }
@@ -102,17 +62,28 @@ export interface SettleInput {
   readonly feeBps: number;
 }
 
-/** Start of the UTC day that `at` falls in. */
-export function startOfUtcDay(at: Date): Date {
-  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+/** Time a node's credit stays pending before it becomes available, unless configured: 24 h. */
+export const DEFAULT_VERIFICATION_WINDOW_MS = 24 * 3_600_000;
+
+/** How the ledger treats node credits. */
+export interface LedgerOptions {
+  /** Time a credit stays pending (spot checks may still fail the node) before it is available. */
+  readonly verificationWindowMs?: number;
 }
 
 /** Ledger operations on the coordinator's database. */
 export class Ledger {
+  readonly verificationWindowMs: number;
+
   constructor(
     private readonly db: Database,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+    options: LedgerOptions = {},
+  ) {
+    const window = options.verificationWindowMs ?? DEFAULT_VERIFICATION_WINDOW_MS;
+    if (!Number.isSafeInteger(window) || window < 0) throw new RangeError(`verificationWindowMs must be a non-negative integer, got ${window}`);
+    this.verificationWindowMs = window;
+  }
 
   /** The balance of an account (zeros for an account that does not exist). */
   async balance(accountId: string): Promise<AccountBalance> {
@@ -169,19 +140,20 @@ export class Ledger {
 
   /**
    * Settles a job in one transaction: charges the consumer `costMicroUsd` (releasing its
-   * reservation), credits the node its share and the platform its fee, records the receipt.
-   * A job is settled at most once: a second call (even a concurrent one) moves nothing.
+   * reservation), credits the node its share (pending, or held while the node is on hold) and the
+   * platform its fee, records the receipt. A job is settled at most once: a second call (even a
+   * concurrent one) moves nothing.
    */
   async settleJob(input: SettleInput): Promise<SettleResult> {
     const { nodeMicroUsd, feeMicroUsd } = splitCost(input.costMicroUsd, input.feeBps);
     const at = this.clock();
-    const node = nodeAccountId(input.nodeAddress);
+    const address = input.nodeAddress.toLowerCase();
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ account: string; reserved: unknown }>(
         `UPDATE jobs SET status = 'settled', node_address = $2, cost_micro_usd = $3, prompt_tokens = $4,
            completion_tokens = $5, finished_at = $6
          WHERE id = $1 AND status = 'running' RETURNING consumer_account_id AS account, reserved_micro_usd AS reserved`,
-        [input.jobId, input.nodeAddress.toLowerCase(), input.costMicroUsd, input.receipt.promptTokens, input.receipt.completionTokens, at.toISOString()],
+        [input.jobId, address, input.costMicroUsd, input.receipt.promptTokens, input.receipt.completionTokens, at.toISOString()],
       );
       const job = rows[0];
       if (!job) return { status: "already_closed" } as const;
@@ -193,7 +165,7 @@ export class Ledger {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
           input.jobId,
-          input.nodeAddress.toLowerCase(),
+          address,
           input.receipt.model,
           input.receipt.promptTokens,
           input.receipt.completionTokens,
@@ -204,41 +176,60 @@ export class Ledger {
         ],
       );
       await tx.query(`UPDATE balances SET reserved_micro_usd = reserved_micro_usd - $2 WHERE account_id = $1`, [job.account, reserved]);
-      await ensureAccount(tx, node);
+      const nodeAccount = await bookNodeCredit(tx, { jobId: input.jobId, address, amountMicroUsd: nodeMicroUsd, at, verificationWindowMs: this.verificationWindowMs });
       await postTransfer(
         tx,
         `job:${input.jobId}`,
         input.jobId,
         [
           { accountId: job.account, amountMicroUsd: -input.costMicroUsd, kind: "job_charge" },
-          { accountId: node, amountMicroUsd: nodeMicroUsd, kind: "job_earning" },
+          { accountId: nodeAccount, amountMicroUsd: nodeMicroUsd, kind: "job_earning" },
           { accountId: PLATFORM_ACCOUNT, amountMicroUsd: feeMicroUsd, kind: "job_fee" },
         ],
         at,
       );
-      const earnings = await nodeEarningsIn(tx, node, at);
+      const totals = await nodeTotalsIn(tx, address, at);
       return {
         status: "settled",
         costMicroUsd: input.costMicroUsd,
         nodeMicroUsd,
         feeMicroUsd,
-        nodeBalanceMicroUsd: earnings.balanceMicroUsd,
-        nodeTodayMicroUsd: earnings.todayMicroUsd,
+        nodeBalanceMicroUsd: totals.balanceMicroUsd,
+        nodeTodayMicroUsd: totals.todayMicroUsd,
       } as const;
     });
   }
 
-  /** A node's balance and what it earned since the start of the current UTC day. */
-  async nodeEarnings(address: string): Promise<{ balanceMicroUsd: number; todayMicroUsd: number }> {
-    return nodeEarningsIn(this.db, nodeAccountId(address), this.clock());
+  /** A node's earnings: available, pending, held, withdrawn, lifetime, today. */
+  async nodeEarnings(address: string): Promise<NodeEarnings> {
+    return nodeEarningsIn(this.db, address, this.clock());
   }
-}
 
-async function nodeEarningsIn(q: Queryable, account: string, at: Date): Promise<{ balanceMicroUsd: number; todayMicroUsd: number }> {
-  const balance = await q.query<{ b: unknown }>(`SELECT balance_micro_usd AS b FROM balances WHERE account_id = $1`, [account]);
-  const today = await q.query<{ s: unknown }>(
-    `SELECT COALESCE(SUM(amount_micro_usd), 0) AS s FROM ledger_entries WHERE account_id = $1 AND kind = 'job_earning' AND created_at >= $2`,
-    [account, startOfUtcDay(at).toISOString()],
-  );
-  return { balanceMicroUsd: Math.max(0, toSafeInteger(balance.rows[0]?.b)), todayMicroUsd: Math.max(0, toSafeInteger(today.rows[0]?.s)) };
+  /** A node's balance not yet withdrawn (available + pending + held) and today's earnings. */
+  async nodeTotals(address: string): Promise<{ balanceMicroUsd: number; todayMicroUsd: number }> {
+    return nodeTotalsIn(this.db, address, this.clock());
+  }
+
+  /**
+   * Makes up to `limit` credits past their verification window available (see
+   * {@link releaseDueCredits}); the coordinator runs it periodically.
+   */
+  async releaseDueCredits(limit = 1_000): Promise<ReleaseResult> {
+    return releaseDueCredits(this.db, this.clock(), limit);
+  }
+
+  /** Holds a node's pending credits (quarantine): they stop becoming available until released. */
+  async holdPending(address: string, reason: string): Promise<{ heldMicroUsd: number; credits: number }> {
+    return holdNode(this.db, address, reason, this.clock());
+  }
+
+  /** Lifts a node's hold; false when it was not on hold. */
+  async releaseHold(address: string): Promise<boolean> {
+    return liftHold(this.db, address, this.clock());
+  }
+
+  /** The node's hold and its reason, or null. */
+  async holdOf(address: string): Promise<{ reason: string; since: Date } | null> {
+    return nodeHold(this.db, address);
+  }
 }

@@ -75,4 +75,105 @@ export const MIGRATIONS: readonly string[] = [
     first_seen TIMESTAMPTZ NOT NULL DEFAULT now(),
     last_seen TIMESTAMPTZ NOT NULL DEFAULT now()
   )`,
+  // 10. Node credits: one row per settled job, the node's share of it. A credit lands pending
+  //     (account node-pending:<address>) and becomes available (node:<address>) once its
+  //     verification window has passed; while the node is on hold it sits in node-held:<address>.
+  //     The foreign key makes every credit rest on a receipt, the primary key credits a job once.
+  `CREATE TABLE node_credits (
+    job_id TEXT PRIMARY KEY REFERENCES receipts(job_id),
+    node_address TEXT NOT NULL,
+    amount_micro_usd BIGINT NOT NULL CHECK (amount_micro_usd >= 0),
+    state TEXT NOT NULL CHECK (state IN ('pending', 'held', 'available')),
+    credited_at TIMESTAMPTZ NOT NULL,
+    available_at TIMESTAMPTZ NOT NULL,
+    released_at TIMESTAMPTZ
+  )`,
+  `CREATE INDEX node_credits_due ON node_credits (available_at) WHERE state = 'pending'`,
+  `CREATE INDEX node_credits_node_time ON node_credits (node_address, credited_at)`,
+  // 13. Holds: a node whose pending credits must not become available (quarantine, dispute).
+  `CREATE TABLE node_holds (
+    node_address TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    held_at TIMESTAMPTZ NOT NULL
+  )`,
+  // 14. Credits made before the pending stage existed went straight to node:<address>: record
+  //     them as available so every node credit has its row.
+  `INSERT INTO node_credits (job_id, node_address, amount_micro_usd, state, credited_at, available_at, released_at)
+   SELECT e.job_id, r.node_address, e.amount_micro_usd, 'available', e.created_at, e.created_at, e.created_at
+   FROM ledger_entries e JOIN receipts r ON r.job_id = e.job_id
+   WHERE e.kind = 'job_earning' AND e.account_id LIKE 'node:%' AND e.amount_micro_usd >= 0
+   ON CONFLICT (job_id) DO NOTHING`,
+  // 15. Withdrawals: a node's signed request to pay its available balance out as an ERC-20
+  //     transfer. The row and its ledger debit are written in one transaction; (node, nonce) is
+  //     unique so a request is paid at most once; the signed transaction (raw_tx, tx_hash,
+  //     tx_nonce) is stored before it is broadcast, so a restart sends the same one again.
+  `CREATE TABLE withdrawals (
+    id TEXT PRIMARY KEY,
+    node_address TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    to_address TEXT NOT NULL,
+    amount_micro_usd BIGINT NOT NULL CHECK (amount_micro_usd > 0),
+    fee_micro_usd BIGINT NOT NULL CHECK (fee_micro_usd >= 0),
+    token_amount TEXT NOT NULL,
+    chain_id BIGINT NOT NULL,
+    token_address TEXT NOT NULL,
+    deadline BIGINT NOT NULL,
+    signature TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('requested', 'signed', 'sent', 'confirmed', 'failed')),
+    tx_nonce BIGINT,
+    tx_hash TEXT UNIQUE,
+    raw_tx TEXT,
+    block_number BIGINT,
+    failure_reason TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    UNIQUE (node_address, nonce)
+  )`,
+  `CREATE INDEX withdrawals_status_time ON withdrawals (status, created_at)`,
+  `CREATE INDEX withdrawals_node_time ON withdrawals (node_address, created_at)`,
+  // List prices per model, set by the admin (a model without a row has the default price). A
+  // node may ask its own price in its status; consumers pay the price of the node that served.
+  `CREATE TABLE model_prices (
+    model TEXT PRIMARY KEY,
+    input_micro_usd_per_mtok BIGINT NOT NULL CHECK (input_micro_usd_per_mtok >= 0),
+    output_micro_usd_per_mtok BIGINT NOT NULL CHECK (output_micro_usd_per_mtok >= 0),
+    updated_at TIMESTAMPTZ NOT NULL
+  )`,
+  // Parts of a job that continued on another node after its first node broke off mid-answer:
+  // each part is a row of its own (id "<job>.p<n>") under its parent, with its own receipt and
+  // credit, so the once-only guards on receipts and credits hold per (job, part).
+  `ALTER TABLE jobs ADD COLUMN parent_job_id TEXT REFERENCES jobs(id)`,
+  `ALTER TABLE jobs ADD COLUMN part INTEGER NOT NULL DEFAULT 0`,
+  `CREATE UNIQUE INDEX jobs_parent_part ON jobs (parent_job_id, part) WHERE parent_job_id IS NOT NULL`,
+  // Reputation: verification results and reliability per node, and its quarantine.
+  `CREATE TABLE node_reputation (
+    address TEXT PRIMARY KEY,
+    checks_passed BIGINT NOT NULL DEFAULT 0,
+    checks_failed BIGINT NOT NULL DEFAULT 0,
+    jobs_completed BIGINT NOT NULL DEFAULT 0,
+    jobs_broken BIGINT NOT NULL DEFAULT 0,
+    quarantined_at TIMESTAMPTZ,
+    quarantine_reason TEXT,
+    updated_at TIMESTAMPTZ NOT NULL
+  )`,
+  // Verification: every known-answer probe and re-run, with what the node answered and the
+  // verdict (pending while the expected answer is still being learned).
+  `CREATE TABLE verification_checks (
+    id BIGSERIAL PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('probe', 'rerun')),
+    job_id TEXT NOT NULL,
+    node_address TEXT NOT NULL,
+    model TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    prompt_key TEXT NOT NULL,
+    output_hash TEXT,
+    completion_tokens BIGINT,
+    verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'fail', 'pending', 'void')),
+    reason TEXT,
+    created_at TIMESTAMPTZ NOT NULL
+  )`,
+  `CREATE INDEX verification_checks_node_time ON verification_checks (node_address, created_at)`,
+  `CREATE INDEX verification_checks_prompt ON verification_checks (model, backend, prompt_key)`,
+  // Per-key request rate (requests per minute); NULL takes the coordinator's default.
+  `ALTER TABLE api_keys ADD COLUMN rate_per_minute INTEGER CHECK (rate_per_minute > 0)`,
 ];

@@ -1,27 +1,17 @@
 /**
  * The nodes' side of the coordinator: one WebSocket per node, the login challenge, status
- * updates, heartbeats, and routing of job messages (tokens, done, failed) to the job they
- * belong to. Bad frames are answered with `error` and never throw.
+ * updates, heartbeats (which also time each node's round trip), and routing of job messages
+ * (tokens, done, failed) to the job they belong to. Bad frames are answered with `error` and
+ * never throw.
  */
-import { randomBytes, randomUUID } from "node:crypto";
-import type { WebSocket, WebSocketServer, RawData } from "ws";
-import { verifyTypedData } from "viem";
-import {
-  encodeCoordinatorMessage,
-  parseNodeMessage,
-  type AdvertisedModel,
-  type CoordinatorMessage,
-  type DiagnosisView,
-  type FinishReason,
-  type JobFailureCode,
-  type NodeMessage,
-  type NodeStatus,
-  type Receipt,
-} from "../shared/protocol";
-import { loginTypedData } from "../shared/typed-data";
+import type { WebSocket, WebSocketServer } from "ws";
+import { parseNodeMessage, type AdvertisedModel, type CoordinatorMessage, type DiagnosisView, type NodeMessage, type NodeStatus } from "../shared/protocol";
 import type { Logger } from "../shared/logger";
 import type { NodeCandidate } from "./node-scorer";
 import type { PeerNode } from "./diagnosis";
+import { loginIsValid, NodeConnection, rawToBytes, type NodeJobListener, type WithoutV } from "./node-connection";
+
+export type { NodeJobListener } from "./node-connection";
 
 /** Close code for a refused login (bad signature, wrong nonce). */
 export const CLOSE_LOGIN_REFUSED = 4001;
@@ -31,17 +21,9 @@ export const CLOSE_REPLACED = 4002;
 export const CLOSE_TOO_MANY_BAD_FRAMES = 4003;
 /** Bad frames a node may send before it is disconnected. */
 export const MAX_BAD_FRAMES = 20;
-
-/** What a job hears from the node running it. */
-export interface NodeJobListener {
-  onTokens(text: string, count: number): void;
-  onDone(finishReason: FinishReason, receipt: Receipt): void;
-  onFailed(code: JobFailureCode, message: string, retryable: boolean): void;
-  /** The node's socket closed while the job was assigned to it. */
-  onDisconnect(): void;
-}
-
-type WithoutV<T> = T extends unknown ? Omit<T, "v"> : never;
+/** Pings timed right after a login, this far apart. */
+const LOGIN_PINGS = 3;
+const LOGIN_PING_SPACING_MS = 200;
 
 /** What the hub needs from the rest of the coordinator. */
 export interface NodeHubDeps {
@@ -63,29 +45,29 @@ export interface NodeHubDeps {
    * node is told that diagnosis is not available.
    */
   diagnose?(node: { address: string; status: NodeStatus | null; peers: PeerNode[] }): Promise<DiagnosisView>;
+  /** What verification and past jobs say of a node (neutral values without it). */
+  nodeInfo?(address: string): NodeRecord;
+  /** Called when a node logs in, before it becomes routable (to refresh what is known of it). */
+  onLogin?(address: string): Promise<void>;
 }
 
-class NodeConnection {
-  readonly id = randomUUID();
-  address: string | null = null;
-  nonce: string | null = randomBytes(32).toString("hex");
-  status: NodeStatus | null = null;
-  readonly jobs = new Map<string, NodeJobListener>();
-  lastIdleAtMs: number;
-  badFrames = 0;
-  alive = true;
-  queue: Promise<void> = Promise.resolve();
+/** What the rest of the coordinator knows of a node beyond its connection. */
+export interface NodeRecord {
+  readonly reputation: number;
+  readonly tokensPerSecond: number | null;
+  readonly quarantine: { readonly reason: string; readonly since: Date } | null;
+}
 
-  constructor(
-    readonly socket: WebSocket,
-    now: number,
-  ) {
-    this.lastIdleAtMs = now;
-  }
+const NEUTRAL_RECORD: NodeRecord = { reputation: 0.5, tokensPerSecond: null, quarantine: null };
 
-  send(message: WithoutV<CoordinatorMessage>): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(encodeCoordinatorMessage(message));
-  }
+/** A logged-in node, for routing and for the admin's list. */
+export interface HubNode extends NodeCandidate {
+  readonly address: string;
+  readonly agent: string | null;
+  readonly backend: NodeStatus["hardware"]["backend"];
+  /** The node's own word on its sharing state ("Sharing", "Paused: game running"). */
+  readonly statusReason: string;
+  readonly quarantineReason: string | null;
 }
 
 /** The set of connected nodes and the router for their messages. */
@@ -103,17 +85,28 @@ export class NodeHub {
   }
 
   /** Routing snapshots of the logged-in nodes. */
-  candidates(): NodeCandidate[] {
-    const out: NodeCandidate[] = [];
+  candidates(): HubNode[] {
+    const out: HubNode[] = [];
     for (const c of this.connections.values()) {
       if (!c.address || !c.status) continue;
+      const record = this.deps.nodeInfo?.(c.address) ?? NEUTRAL_RECORD;
       out.push({
         id: c.id,
+        address: c.address,
+        agent: c.agent,
+        backend: c.status.hardware.backend,
+        statusReason: c.status.reason,
         sharing: c.status.sharing,
-        models: c.status.models.map((m) => m.id),
+        models: c.status.models.map((m) => ({ id: m.id, price: m.price, sizeBytes: m.sizeBytes })),
         capacity: c.status.capacity,
         inFlight: c.jobs.size,
         lastIdleAtMs: c.lastIdleAtMs,
+        memoryBytes: c.memoryBytes(),
+        tokensPerSecond: record.tokensPerSecond,
+        rttMs: c.rttMs,
+        reputation: record.reputation,
+        quarantined: record.quarantine !== null,
+        quarantineReason: record.quarantine?.reason ?? null,
       });
     }
     return out;
@@ -123,7 +116,7 @@ export class NodeHub {
   servedModels(): string[] {
     const ids = new Set<string>();
     for (const c of this.connections.values()) {
-      if (c.address && c.status?.sharing) for (const m of c.status.models) ids.add(m.id);
+      if (c.address && c.status?.sharing && !this.deps.nodeInfo?.(c.address).quarantine) for (const m of c.status.models) ids.add(m.id);
     }
     return [...ids].sort();
   }
@@ -131,6 +124,12 @@ export class NodeHub {
   /** The wallet address of a connected node. */
   addressOf(nodeId: string): string | undefined {
     return this.connections.get(nodeId)?.address ?? undefined;
+  }
+
+  /** Sends a message to every connection logged in as `address`. */
+  sendToAddress(address: string, message: WithoutV<CoordinatorMessage>): void {
+    const wanted = address.toLowerCase();
+    for (const c of this.connections.values()) if (c.address === wanted) c.send(message);
   }
 
   /** Sends `job` to the node and routes its answers to `listener`; false when the node is gone. */
@@ -162,11 +161,8 @@ export class NodeHub {
   }
 
   private accept(socket: WebSocket): void {
-    const c = new NodeConnection(socket, this.deps.clock().getTime());
+    const c = new NodeConnection(socket, () => this.deps.clock().getTime());
     this.connections.set(c.id, c);
-    socket.on("pong", () => {
-      c.alive = true;
-    });
     socket.on("message", (data, isBinary) => {
       const raw = isBinary ? rawToBytes(data) : rawToBytes(data).toString("utf8");
       c.queue = c.queue
@@ -196,6 +192,11 @@ export class NodeHub {
     }
   }
 
+  private probeLatency(c: NodeConnection, left = LOGIN_PINGS): void {
+    if (left === 0 || this.connections.get(c.id) !== c || !c.ping()) return;
+    setTimeout(() => this.probeLatency(c, left - 1), LOGIN_PING_SPACING_MS).unref();
+  }
+
   private beat(): void {
     for (const c of this.connections.values()) {
       if (!c.alive) {
@@ -204,11 +205,7 @@ export class NodeHub {
         continue;
       }
       c.alive = false;
-      try {
-        c.socket.ping();
-      } catch {
-        c.socket.terminate();
-      }
+      if (!c.ping()) c.socket.terminate();
     }
   }
 
@@ -255,7 +252,7 @@ export class NodeHub {
         const l = c.jobs.get(msg.jobId);
         if (!l) return;
         this.release(c.id, msg.jobId);
-        l.onFailed(msg.code, msg.message, msg.retryable);
+        l.onFailed(msg.code, msg.message, msg.retryable, msg.receipt);
         return;
       }
       case "error":
@@ -275,7 +272,8 @@ export class NodeHub {
     const peers: PeerNode[] = [];
     for (const other of this.connections.values()) {
       if (other === c || !other.address || !other.status) continue;
-      peers.push({ sharing: other.status.sharing, models: other.status.models.map((m) => m.id), capacity: other.status.capacity });
+      const sharing = other.status.sharing && !this.deps.nodeInfo?.(other.address).quarantine;
+      peers.push({ sharing, models: other.status.models.map((m) => m.id), capacity: other.status.capacity });
     }
     try {
       const view = await this.deps.diagnose({ address, status: c.status, peers });
@@ -293,18 +291,7 @@ export class NodeHub {
     }
     const nonce = c.nonce;
     c.nonce = null; // one attempt per challenge
-    let valid = false;
-    if (nonce !== null && msg.nonce === nonce) {
-      try {
-        valid = await verifyTypedData({
-          address: msg.address as `0x${string}`,
-          ...loginTypedData(nonce, this.deps.coordinatorId),
-          signature: msg.signature as `0x${string}`,
-        });
-      } catch {
-        valid = false;
-      }
-    }
+    const valid = await loginIsValid(msg, nonce, this.deps.coordinatorId);
     if (!valid) {
       this.deps.logger.warn("node login refused", { node: c.id, address: msg.address });
       c.send({ type: "error", code: "login_refused", message: "login refused: the signature does not match the address and this challenge" });
@@ -319,11 +306,17 @@ export class NodeHub {
       }
     }
     c.address = address;
+    c.agent = msg.agent;
+    await this.deps.onLogin?.(address).catch((err: unknown) => this.deps.logger.error("login hook failed", { address, error: String(err) }));
+    // A few timed pings at once, so routing knows the node's round trip before the next heartbeat.
+    this.probeLatency(c);
     // The status is applied first, so a node that got its welcome is already routable.
     await this.applyStatus(c, msg.status, false);
     const earnings = await this.deps.nodeEarnings(address);
     c.send({ type: "welcome", address: msg.address, balanceMicroUsd: earnings.balanceMicroUsd, todayMicroUsd: earnings.todayMicroUsd });
     this.deps.logger.info("node logged in", { node: c.id, address, agent: msg.agent });
+    const quarantine = this.deps.nodeInfo?.(address).quarantine;
+    if (quarantine) c.send({ type: "error", code: "quarantined", message: `quarantined: ${quarantine.reason}` });
     // Jobs waiting for a slot go to the node once it has its welcome.
     if (this.connections.get(c.id) === c) this.capacityChanged();
   }
@@ -345,10 +338,4 @@ export class NodeHub {
     });
     if (wake && this.connections.get(c.id) === c) this.capacityChanged();
   }
-}
-
-function rawToBytes(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
 }

@@ -1,50 +1,160 @@
 /**
  * Picks the node for a job: a pure function of the nodes' snapshots, so routing rules can be
- * tested alone and extended (price, reputation, latency) without touching the network code.
+ * tested alone without the network code. Routing filters first (the node serves the model, is
+ * sharing, is not quarantined, has a free slot, can hold the model in memory, asks no more than
+ * the consumer's cap) and then scores what is left on throughput (free slots × measured
+ * tokens/s), price, reputation and latency.
  */
+import { jobCostMicroUsd, type ModelPrice } from "../shared/money";
+
+/** A model as one node offers it. */
+export interface CandidateModel {
+  readonly id: string;
+  /** The node's asking price; without one the node takes the network's list price. */
+  readonly price?: ModelPrice;
+  /** Bytes of the model file, when the node said. */
+  readonly sizeBytes?: number;
+}
 
 /** What routing knows about one connected node. */
 export interface NodeCandidate {
   readonly id: string;
   readonly sharing: boolean;
-  readonly models: readonly string[];
+  readonly models: readonly CandidateModel[];
   /** Jobs the node says it runs at once. */
   readonly capacity: number;
   /** Jobs this coordinator has running on it now. */
   readonly inFlight: number;
   /** When it last had nothing to do (ms since epoch); a node that is busy keeps its old value. */
   readonly lastIdleAtMs: number;
+  /** Memory the node can hold a model in (RAM + VRAM), when it reported it. */
+  readonly memoryBytes?: number;
+  /** Measured decode rate of its recent jobs; null until it has served one. */
+  readonly tokensPerSecond: number | null;
+  /** Measured WebSocket round trip; null until the first pong. */
+  readonly rttMs: number | null;
+  /** 0 (distrusted) … 1 (every check passed); see reputation.ts. */
+  readonly reputation: number;
+  /** Set while verification keeps the node out of routing. */
+  readonly quarantined: boolean;
 }
 
-/** True when the node serves `model` at all (it shares, has the model and takes jobs), busy or not. */
-export function servesModel(node: NodeCandidate, model: string): boolean {
-  return node.sharing && node.models.includes(model) && node.capacity > 0;
+/** What one job asks of routing. */
+export interface RouteRequest {
+  readonly model: string;
+  /** The network's list price of the model: what a node without an asking price charges. */
+  readonly listPrice: ModelPrice;
+  /** The most the consumer pays per million tokens (defaults to the list price). */
+  readonly maxPrice: ModelPrice;
+  /** Expected size of the job, to compare asking prices as costs of this very job. */
+  readonly promptTokens: number;
+  readonly maxTokens: number;
+  /** Nodes already tried for this job. */
+  readonly exclude?: ReadonlySet<string>;
 }
 
-/** True when the node can take a job for `model` now. */
-export function canServe(node: NodeCandidate, model: string): boolean {
-  return servesModel(node, model) && node.capacity - node.inFlight > 0;
+/** How much each quality counts in a node's score (they add up to 1). */
+export const SCORE_WEIGHTS = { throughput: 0.4, price: 0.25, reputation: 0.2, latency: 0.15 } as const;
+/** Round trips within this much of the best one count as equal: jitter decides nothing. */
+const LATENCY_TOLERANCE_MS = 50;
+/** Beyond the tolerance, a node this much slower to answer scores half on latency. */
+const LATENCY_HALF_MS = 100;
+/** Scores closer than this are a tie (decided by idle time, then id). */
+const SCORE_EPSILON = 1e-9;
+
+/** The model entry of `node` for `model`, if it offers it. */
+export function modelOf(node: NodeCandidate, model: string): CandidateModel | undefined {
+  return node.models.find((m) => m.id === model);
+}
+
+/** What `node` charges for `model`: its own asking price, or the list price. */
+export function askingPrice(node: NodeCandidate, model: string, listPrice: ModelPrice): ModelPrice {
+  return modelOf(node, model)?.price ?? listPrice;
+}
+
+/** True when `price` is at or below `cap` on both input and output. */
+export function withinPrice(price: ModelPrice, cap: ModelPrice): boolean {
+  return price.inputMicroUsdPerMTok <= cap.inputMicroUsdPerMTok && price.outputMicroUsdPerMTok <= cap.outputMicroUsdPerMTok;
 }
 
 /**
- * Orders two eligible nodes: lower load (in-flight / capacity) first; on a tie the one that
- * became idle most recently (its model is warm and it is evidently responsive); then by id,
- * so the choice is deterministic.
+ * True when the node serves `model` at all (it shares, is not quarantined, has the model, takes
+ * jobs and can hold the model in memory), busy or not and at whatever price.
  */
-export function compareCandidates(a: NodeCandidate, b: NodeCandidate): number {
-  const loadA = a.inFlight / a.capacity;
-  const loadB = b.inFlight / b.capacity;
-  if (loadA !== loadB) return loadA - loadB;
-  if (a.lastIdleAtMs !== b.lastIdleAtMs) return b.lastIdleAtMs - a.lastIdleAtMs;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+export function servesModel(node: NodeCandidate, model: string): boolean {
+  const entry = modelOf(node, model);
+  if (!entry || !node.sharing || node.quarantined || node.capacity <= 0) return false;
+  return entry.sizeBytes === undefined || node.memoryBytes === undefined || entry.sizeBytes <= node.memoryBytes;
 }
 
-/** The best node for `model` among those not in `exclude`, or undefined when none can take it. */
-export function pickNode(nodes: readonly NodeCandidate[], model: string, exclude: ReadonlySet<string> = new Set()): NodeCandidate | undefined {
-  let best: NodeCandidate | undefined;
-  for (const node of nodes) {
-    if (exclude.has(node.id) || !canServe(node, model)) continue;
-    if (!best || compareCandidates(node, best) < 0) best = node;
-  }
-  return best;
+/** True when the node serves the request's model within its price cap, busy or not. */
+export function servesRequest(node: NodeCandidate, req: RouteRequest): boolean {
+  return servesModel(node, req.model) && withinPrice(askingPrice(node, req.model, req.listPrice), req.maxPrice);
+}
+
+/** True when the node can take the job now: it serves the request and has a free slot. */
+export function canServe(node: NodeCandidate, req: RouteRequest): boolean {
+  return !req.exclude?.has(node.id) && servesRequest(node, req) && node.capacity - node.inFlight > 0;
+}
+
+/** A node's score and its parts, each in 0…1. */
+export interface ScoredNode {
+  readonly node: NodeCandidate;
+  readonly score: number;
+  readonly parts: { readonly throughput: number; readonly price: number; readonly reputation: number; readonly latency: number };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * Scores every node that can take the job, best first. Speed, price and latency are relative to
+ * the other eligible nodes; a node not measured yet counts as the median node (so a newcomer
+ * gets work). Round trips within a few tens of milliseconds of the best count as equal.
+ */
+export function rankNodes(nodes: readonly NodeCandidate[], req: RouteRequest): ScoredNode[] {
+  const eligible = nodes.filter((n) => canServe(n, req));
+  if (eligible.length === 0) return [];
+  const speeds = eligible.map((n) => n.tokensPerSecond).filter((s): s is number => s !== null && s > 0);
+  const typicalSpeed = speeds.length > 0 ? median(speeds) : 1;
+  const maxSpeed = speeds.length > 0 ? Math.max(...speeds) : 1;
+  const cost = (n: NodeCandidate) => jobCostMicroUsd(askingPrice(n, req.model, req.listPrice), req.promptTokens, req.maxTokens);
+  const costs = new Map(eligible.map((n) => [n.id, cost(n)]));
+  const minCost = Math.min(...costs.values());
+  const rtts = eligible.map((n) => n.rttMs).filter((r): r is number => r !== null);
+  const typicalRtt = rtts.length > 0 ? median(rtts) : 0;
+  const minRtt = rtts.length > 0 ? Math.min(...rtts) : 0;
+
+  const scored = eligible.map((node): ScoredNode => {
+    const free = (node.capacity - node.inFlight) / node.capacity;
+    const speed = node.tokensPerSecond !== null && node.tokensPerSecond > 0 ? node.tokensPerSecond : typicalSpeed;
+    const throughput = free * (speed / maxSpeed);
+    const c = costs.get(node.id) as number;
+    const price = c === 0 ? 1 : minCost / c;
+    const reputation = Math.min(1, Math.max(0, node.reputation));
+    const excess = Math.max(0, (node.rttMs ?? typicalRtt) - minRtt - LATENCY_TOLERANCE_MS);
+    const latency = LATENCY_HALF_MS / (LATENCY_HALF_MS + excess);
+    const score =
+      SCORE_WEIGHTS.throughput * throughput + SCORE_WEIGHTS.price * price + SCORE_WEIGHTS.reputation * reputation + SCORE_WEIGHTS.latency * latency;
+    return { node, score, parts: { throughput, price, reputation, latency } };
+  });
+  return scored.sort(compareScored);
+}
+
+/**
+ * Orders two scored nodes: higher score first; on a tie the one that became idle most recently
+ * (its model is warm and it is evidently responsive); then by id, so the choice is deterministic.
+ */
+function compareScored(a: ScoredNode, b: ScoredNode): number {
+  if (Math.abs(a.score - b.score) > SCORE_EPSILON) return b.score - a.score;
+  if (a.node.lastIdleAtMs !== b.node.lastIdleAtMs) return b.node.lastIdleAtMs - a.node.lastIdleAtMs;
+  return a.node.id < b.node.id ? -1 : a.node.id > b.node.id ? 1 : 0;
+}
+
+/** The best node for the job, or undefined when none can take it now. */
+export function pickNode(nodes: readonly NodeCandidate[], req: RouteRequest): NodeCandidate | undefined {
+  return rankNodes(nodes, req)[0]?.node;
 }

@@ -13,8 +13,21 @@ describe("parseCompletionRequest", () => {
         sampling: { maxTokens: DEFAULT_MAX_TOKENS, temperature: 1, topP: 1, stop: [] },
         stream: false,
         includeUsage: false,
+        maxPrice: {},
       },
     });
+  });
+
+  it("takes the max_price extension, and refuses a malformed one naming the field", () => {
+    const r = parseCompletionRequest({ model: "m", prompt: "x", max_price: { input: 50_000, output: 90_000 } });
+    expect(r.ok && r.value.maxPrice).toEqual({ input: 50_000, output: 90_000 });
+    const half = parseCompletionRequest({ model: "m", prompt: "x", max_price: { output: 1 } });
+    expect(half.ok && half.value.maxPrice).toEqual({ output: 1 });
+    for (const max_price of [{ output: -1 }, { output: 1.5 }, { outputs: 3 }, "cheap"]) {
+      const bad = parseCompletionRequest({ model: "m", prompt: "x", max_price });
+      expect(bad.ok).toBe(false);
+      expect(!bad.ok && bad.error.param).toMatch(/^max_price/);
+    }
   });
 
   it("takes every sampling field and ignores unknown ones", () => {
@@ -110,5 +123,12 @@ describe("promptTokenUpperBound", () => {
     const one = promptTokenUpperBound({ kind: "chat", messages: [{ role: "user", content: "hi" }] });
     const two = promptTokenUpperBound({ kind: "chat", messages: [{ role: "user", content: "hi" }, { role: "user", content: "hi" }] });
     expect(two - one).toBeGreaterThan(2 + 4);
+  });
+
+  it("counts a continuation's prefill as prompt", () => {
+    const plain = promptTokenUpperBound({ kind: "completion", prompt: "abcd" });
+    expect(promptTokenUpperBound({ kind: "completion", prompt: "abcd", prefill: "efg" }) - plain).toBe(3);
+    const chat = promptTokenUpperBound({ kind: "chat", messages: [{ role: "user", content: "hi" }] });
+    expect(promptTokenUpperBound({ kind: "chat", messages: [{ role: "user", content: "hi" }], prefill: "ok" }) - chat).toBe(2);
   });
 });

@@ -23,6 +23,17 @@ const common = z.object({
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   n: z.number().int().nullish(),
   user: z.string().max(256).nullish(),
+  /**
+   * Offpeak's extension: the most the consumer pays, in µUSD per million tokens, prompt
+   * (`input`) and completion (`output`) apart; a side left out is capped at the list price.
+   */
+  max_price: z
+    .object({
+      input: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullish(),
+      output: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullish(),
+    })
+    .strict()
+    .nullish(),
 });
 
 const completionBody = common.extend({
@@ -51,6 +62,8 @@ export interface ParsedRequest {
   readonly sampling: Sampling;
   readonly stream: boolean;
   readonly includeUsage: boolean;
+  /** The consumer's price cap (`max_price`), each side µUSD per million tokens. */
+  readonly maxPrice: { readonly input?: number; readonly output?: number };
 }
 
 /** A refused request: what is wrong, and which field (OpenAI's `param`). */
@@ -97,6 +110,10 @@ function finish(kind: "completion" | "chat", body: z.infer<typeof common>, input
       sampling: samplingOf(body),
       stream: body.stream === true,
       includeUsage: body.stream === true && body.stream_options?.include_usage === true,
+      maxPrice: {
+        ...(body.max_price?.input == null ? {} : { input: body.max_price.input }),
+        ...(body.max_price?.output == null ? {} : { output: body.max_price.output }),
+      },
     },
   };
 }
@@ -132,8 +149,9 @@ const PROMPT_SPECIAL_TOKENS = 4;
  */
 export function promptTokenUpperBound(input: JobInput): number {
   const bytes = (s: string) => Buffer.byteLength(s, "utf8");
-  if (input.kind === "completion") return bytes(input.prompt) + PROMPT_SPECIAL_TOKENS;
-  let total = CHAT_TOKENS_PER_CONVERSATION;
+  const prefill = bytes(input.prefill ?? "");
+  if (input.kind === "completion") return bytes(input.prompt) + prefill + PROMPT_SPECIAL_TOKENS;
+  let total = CHAT_TOKENS_PER_CONVERSATION + prefill;
   for (const m of input.messages) total += bytes(m.content) + bytes(m.role) + CHAT_TOKENS_PER_MESSAGE;
   return total;
 }

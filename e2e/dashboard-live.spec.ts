@@ -4,7 +4,7 @@
  * the Share switch in the page changes the node's state.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
@@ -19,6 +19,8 @@ const printed = new Map<string, string>();
 test.beforeAll(async () => {
   test.setTimeout(180_000);
   dataDir = await mkdtemp(path.join(tmpdir(), "offpeak-live-"));
+  // An owner who finished the first-run setup (onboarding-fake.spec.ts covers the setup itself).
+  await writeFile(path.join(dataDir, "settings.json"), JSON.stringify({ onboarded: true }));
   up = spawn(process.execPath, [path.join(repoRoot, "bin", "offpeak.mjs"), "up", "--data-dir", dataDir, "--port", "0"], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NODE_LLAMA_CPP_GPU: "false" },

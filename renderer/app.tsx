@@ -14,6 +14,9 @@ import { DiagnosticsPage } from "./pages/diagnostics-page";
 import { ModelsPage } from "./pages/models-page";
 import { SchedulePage } from "./pages/schedule-page";
 import { SettingsPage } from "./pages/settings-page";
+import { WalletPage } from "./pages/wallet-page";
+import { EarningsPage } from "./pages/earnings-page";
+import { OnboardingGate } from "./onboarding/onboarding-gate";
 import type { Route } from "./routes";
 import { useNodeState } from "./use-node-state";
 import { useRoute } from "./use-route";
@@ -78,19 +81,25 @@ export function App() {
       )}
       <NodeGate state={state} connection={connection} error={error}>
         {(current) => (
-          <main className={connected ? "page" : "page stale"}>
-            {route === "models" ? (
-              <ModelsPage state={current} connected={connected} />
-            ) : route === "settings" ? (
-              <SettingsPage connected={connected} />
-            ) : route === "schedule" ? (
-              <SchedulePage connected={connected} />
-            ) : route === "diagnostics" ? (
-              <DiagnosticsPage state={current} connected={connected} />
-            ) : (
-              <DashboardPage state={current} connected={connected} />
-            )}
-          </main>
+          <OnboardingGate route={route} state={current} connected={connected}>
+            <main className={connected ? "page" : "page stale"}>
+              {route === "models" ? (
+                <ModelsPage state={current} connected={connected} />
+              ) : route === "settings" ? (
+                <SettingsPage connected={connected} />
+              ) : route === "schedule" ? (
+                <SchedulePage connected={connected} />
+              ) : route === "earnings" ? (
+                <EarningsPage state={current} connected={connected} />
+              ) : route === "wallet" ? (
+                <WalletPage state={current} connected={connected} />
+              ) : route === "diagnostics" ? (
+                <DiagnosticsPage state={current} connected={connected} />
+              ) : (
+                <DashboardPage state={current} connected={connected} />
+              )}
+            </main>
+          </OnboardingGate>
         )}
       </NodeGate>
     </div>

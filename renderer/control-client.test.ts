@@ -117,6 +117,13 @@ describe("control client", () => {
         value: { node: { share: true, reason: "Sharing: always on" }, coordinator: sampleDiagnostics() },
         bad: { node: { share: true, reason: "ok" }, coordinator: { connected: true } },
       },
+      {
+        call: (c: ControlClient) => c.withdraw({ to: state.address, amountMicroUsd: 5_000_000 }),
+        frame: { method: "withdraw", withdrawal: { to: state.address, amountMicroUsd: 5_000_000 } },
+        value: { id: "wd_1", to: state.address, amountMicroUsd: 5_000_000, feeMicroUsd: 100_000, status: "requested", txHash: null, failureReason: null, chainId: 8453, createdAt: 1, updatedAt: 1 },
+        bad: { id: "wd_1", status: "requested" },
+      },
+      { call: (c: ControlClient) => c.listWithdrawals(), frame: { method: "listWithdrawals" }, value: [], bad: [{ amountMicroUsd: -1 }] },
     ];
   };
 

@@ -201,6 +201,16 @@ export function createControlClient(options: ControlClientOptions): ControlClien
     pause: (until) => call("pause", { until }),
     resume: () => call("resume", {}),
     getDiagnostics: () => call("getDiagnostics", {}),
+    getEarnings: (range) => call("getEarnings", { range }),
+    getWithdrawalTerms: () => call("getWithdrawalTerms", {}),
+    withdraw: (withdrawal) => call("withdraw", { withdrawal }),
+    listWithdrawals: () => call("listWithdrawals", {}),
+    getWallet: () => call("getWallet", {}),
+    unlockWallet: () => call("unlockWallet", {}),
+    backupWallet: (confirm) => call("backupWallet", { confirm }),
+    restoreWallet: (restore) => call("restoreWallet", { restore }),
+    showLogs: () => call("showLogs", {}),
+    exportLogs: () => call("exportLogs", {}),
     onState(listener) {
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);

@@ -10,7 +10,7 @@ describe("node problems", () => {
   it("names each thing on this machine that keeps jobs away", () => {
     const state = sampleNodeState({
       sharing: false,
-      decision: { share: false, reason: "Paused until 14:30", nextChangeAt: 1 },
+      decision: { share: false, reason: "Paused until 14:30", nextChangeAt: 1, pausedByOwner: true },
       coordinator: { url: "wss://net.example/node", connected: false },
       model: null,
       worker: { state: "quarantined", reason: "crashed 3 times in 4 minutes" },

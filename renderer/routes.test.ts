@@ -10,7 +10,9 @@ describe("hash routes", () => {
     expect(routeFromHash("#/")).toBe("dashboard");
     expect(routeFromHash("")).toBe("dashboard");
     expect(routeFromHash("#token=abc")).toBe("dashboard");
-    expect(routeFromHash("#/wallet")).toBe("dashboard");
+    expect(routeFromHash("#/wallet")).toBe("wallet");
+    expect(routeFromHash("#/earnings")).toBe("earnings");
+    expect(routeFromHash("#/nowhere")).toBe("dashboard");
   });
 
   it("reads the token of a dashboard link next to a route, and keeps the route without it", () => {

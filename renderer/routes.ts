@@ -1,20 +1,23 @@
 /**
- * The window's pages as hash routes (`#/`, `#/schedule`, `#/models`, `#/settings`, `#/diagnostics`), and reading the session
+ * The window's pages as hash routes (`#/`, `#/earnings`, `#/schedule`, `#/models`, `#/wallet`, `#/settings`, `#/diagnostics`), and reading the session
  * token that a dashboard link carries in the same fragment (`#token=…`, or `#/models?token=…`).
  */
 
-export type Route = "dashboard" | "schedule" | "models" | "settings" | "diagnostics";
+export type Route = "dashboard" | "schedule" | "models" | "settings" | "diagnostics" | "wallet" | "welcome" | "earnings";
 
 /** The pages in the order the navigation shows them. */
 export const ROUTES: readonly { readonly route: Route; readonly href: string; readonly label: string }[] = [
   { route: "dashboard", href: "#/", label: "Dashboard" },
+  { route: "earnings", href: "#/earnings", label: "Earnings" },
   { route: "schedule", href: "#/schedule", label: "Schedule" },
   { route: "models", href: "#/models", label: "Models" },
+  { route: "wallet", href: "#/wallet", label: "Wallet" },
   { route: "settings", href: "#/settings", label: "Settings" },
   { route: "diagnostics", href: "#/diagnostics", label: "Diagnostics" },
 ];
 
-const NAMED: ReadonlySet<string> = new Set(["schedule", "models", "settings", "diagnostics"]);
+// "welcome" is the first-run setup: shown by itself on first run, and from Settings; not in the navigation.
+const NAMED: ReadonlySet<string> = new Set(["schedule", "models", "settings", "diagnostics", "wallet", "welcome", "earnings"]);
 
 /** A fragment split into its route path ("/models", or "" for none) and its token, if any. */
 export function readHash(hash: string): { readonly path: string; readonly token: string | null } {

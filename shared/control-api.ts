@@ -7,6 +7,8 @@
 import { z } from "zod";
 import { settingsPatchSchema, settingsSchema, type Settings } from "./settings";
 import { sharingDecisionSchema, signalAvailabilitySchema, signalsSchema } from "./sharing-types";
+import { earningsRangeSchema, earningsViewSchema, type EarningsRange, type EarningsView } from "./earnings-view";
+import { withdrawalAskSchema, withdrawalTermsViewSchema, withdrawalViewSchema, type WithdrawalAsk, type WithdrawalTermsView, type WithdrawalView } from "./withdrawal";
 
 /** What the node is doing, as the tray icon and the dashboard show it. */
 export const nodeActivitySchema = z.enum(["earning", "ready", "paused", "off", "connecting", "error"]);
@@ -41,6 +43,17 @@ export const downloadProgressSchema = z.object({
   error: z.string().nullable(),
 });
 export type DownloadProgress = z.infer<typeof downloadProgressSchema>;
+
+/** The node's wallet: open, or why not ("Keychain locked: unlock it to earn"). Never the key. */
+export const walletStatusSchema = z.object({
+  state: z.enum(["ready", "locked", "unavailable", "damaged"]),
+  reason: z.string().nullable(),
+  /** Where the key lives: "macOS Keychain (service "offpeak", account "node-key")". */
+  store: z.string(),
+  /** How the backup phrase gives the key back: a BIP-39 wallet phrase, or the key's own bytes ("key: …"). */
+  phraseKind: z.enum(["bip39", "raw-key"]).nullable(),
+});
+export type WalletStatusView = z.infer<typeof walletStatusSchema>;
 
 export const nodeStateSchema = z.object({
   /** The owner's Share switch. */
@@ -97,8 +110,38 @@ export const nodeStateSchema = z.object({
   decision: sharingDecisionSchema,
   /** The signals last sampled, and which ones this platform offers at all. */
   signals: z.object({ latest: signalsSchema.nullable(), available: signalAvailabilitySchema }),
+  wallet: walletStatusSchema,
 });
 export type NodeState = z.infer<typeof nodeStateSchema>;
+
+/** The wallet as the Wallet page and `offpeak wallet address` show it. */
+export const walletViewSchema = walletStatusSchema.extend({ address: z.string().nullable() });
+export type WalletView = z.infer<typeof walletViewSchema>;
+
+/** The backup phrase, given only to an explicit, confirmed request. */
+export const walletBackupSchema = z.object({
+  address: z.string(),
+  /** The words to write down ("key: …" for a phrase that is the key itself). */
+  phrase: z.string(),
+  kind: z.enum(["bip39", "raw-key"]),
+});
+export type WalletBackup = z.infer<typeof walletBackupSchema>;
+
+/** What a restore did, or (unconfirmed) would do. */
+export const walletRestoreSchema = z.object({
+  /** The address the phrase gives. */
+  address: z.string(),
+  /** The address the node had before (null when it had no open wallet). */
+  previousAddress: z.string().nullable(),
+  kind: z.enum(["bip39", "raw-key"]),
+  /** False for an unconfirmed request: nothing was changed. */
+  replaced: z.boolean(),
+});
+export type WalletRestore = z.infer<typeof walletRestoreSchema>;
+
+/** A restore request: the phrase, and whether the owner confirmed the replacement. */
+export const walletRestoreRequestSchema = z.object({ phrase: z.string().min(1).max(1000), confirm: z.boolean() });
+export type WalletRestoreRequest = z.infer<typeof walletRestoreRequestSchema>;
 
 /** How well a model suits this machine. */
 export const modelVerdictSchema = z.enum(["fits", "fits-slowly", "does-not-fit"]);
@@ -154,6 +197,8 @@ export const diagnosticsSchema = z.object({
       queued: z.number().int().nonnegative(),
       /** Sentences: "No demand for stories260K in the last hour", "3 other nodes serve it". */
       notes: z.array(z.string()),
+      /** Set while the coordinator keeps this node out of routing after failed verification. */
+      quarantine: z.object({ reason: z.string(), since: z.string() }).optional(),
     })
     .nullable(),
 });
@@ -190,7 +235,37 @@ export interface ControlApi {
   resume(): Promise<Result<NodeState>>;
   /** Why this node gets no jobs, as it sees itself and as the coordinator sees it. */
   getDiagnostics(): Promise<Result<Diagnostics>>;
+  /** Balances, chart and per-job records for the last 24 h, 7 d or 30 d, reconciled with this node's own receipts. */
+  getEarnings(range: EarningsRange): Promise<Result<EarningsView>>;
+  /** The coordinator's withdrawal terms (fee, minimum, daily limit) with this node's balance, before a withdrawal. */
+  getWithdrawalTerms(): Promise<Result<WithdrawalTermsView>>;
+  /** Signs a withdrawal with the wallet and sends it to the coordinator; the coordinator's record of it. */
+  withdraw(request: WithdrawalAsk): Promise<Result<WithdrawalView>>;
+  /** This node's withdrawals, newest first, with their status and transaction hash. */
+  listWithdrawals(): Promise<Result<WithdrawalView[]>>;
+  /** The wallet's address, where its key lives, and why it is not open when it is not. */
+  getWallet(): Promise<Result<WalletView>>;
+  /** Tries to open the wallet again (after the owner unlocked the keychain). */
+  unlockWallet(): Promise<Result<WalletView>>;
+  /** The backup phrase; `confirm` must be `true`, the owner's explicit yes. */
+  backupWallet(confirm: true): Promise<Result<WalletBackup>>;
+  /**
+   * Replaces the wallet's key with the one a backup phrase gives. Unconfirmed, it only says which
+   * address the phrase gives; an invalid phrase is refused with the reason.
+   */
+  restoreWallet(request: WalletRestoreRequest): Promise<Result<WalletRestore>>;
+  /** Shows the log file in the file manager (desktop app only; headless it says so). */
+  showLogs(): Promise<Result<null>>;
+  /** Writes the logs, redacted (no keys, tokens or prompts), to one file and shows it (desktop app only). */
+  exportLogs(): Promise<Result<LogExport>>;
 }
+
+/** Where "Export logs" wrote its file. */
+export const logExportSchema = z.object({ path: z.string() });
+export type LogExport = z.infer<typeof logExportSchema>;
+
+/** The answer to a desktop-only method called headless. */
+export const DESKTOP_ONLY_ERROR = "Only the desktop app can do this. Headless, the node logs to the terminal (run it with --verbose for more).";
 
 /** The schema of each method's value, for the receiving side to check replies with. */
 export const controlResultSchemas = {
@@ -206,6 +281,16 @@ export const controlResultSchemas = {
   pause: nodeStateSchema,
   resume: nodeStateSchema,
   getDiagnostics: diagnosticsSchema,
+  getEarnings: earningsViewSchema,
+  getWithdrawalTerms: withdrawalTermsViewSchema,
+  withdraw: withdrawalViewSchema,
+  listWithdrawals: z.array(withdrawalViewSchema),
+  getWallet: walletViewSchema,
+  unlockWallet: walletViewSchema,
+  backupWallet: walletBackupSchema,
+  restoreWallet: walletRestoreSchema,
+  showLogs: z.null(),
+  exportLogs: logExportSchema,
 } as const;
 export type ControlMethod = keyof typeof controlResultSchemas;
 
@@ -224,6 +309,16 @@ export const controlRequestSchema = z.discriminatedUnion("method", [
   z.object({ id: z.number().int(), method: z.literal("pause"), until: z.number().int().positive() }),
   z.object({ id: z.number().int(), method: z.literal("resume") }),
   z.object({ id: z.number().int(), method: z.literal("getDiagnostics") }),
+  z.object({ id: z.number().int(), method: z.literal("getEarnings"), range: earningsRangeSchema }),
+  z.object({ id: z.number().int(), method: z.literal("getWithdrawalTerms") }),
+  z.object({ id: z.number().int(), method: z.literal("withdraw"), withdrawal: withdrawalAskSchema }),
+  z.object({ id: z.number().int(), method: z.literal("listWithdrawals") }),
+  z.object({ id: z.number().int(), method: z.literal("getWallet") }),
+  z.object({ id: z.number().int(), method: z.literal("unlockWallet") }),
+  z.object({ id: z.number().int(), method: z.literal("backupWallet"), confirm: z.literal(true) }),
+  z.object({ id: z.number().int(), method: z.literal("restoreWallet"), restore: walletRestoreRequestSchema }),
+  z.object({ id: z.number().int(), method: z.literal("showLogs") }),
+  z.object({ id: z.number().int(), method: z.literal("exportLogs") }),
 ]);
 export type ControlRequest = z.infer<typeof controlRequestSchema>;
 
@@ -251,6 +346,16 @@ export const IPC_CHANNELS = {
   pause: "offpeak:pause",
   resume: "offpeak:resume",
   getDiagnostics: "offpeak:getDiagnostics",
+  getEarnings: "offpeak:getEarnings",
+  getWithdrawalTerms: "offpeak:getWithdrawalTerms",
+  withdraw: "offpeak:withdraw",
+  listWithdrawals: "offpeak:listWithdrawals",
+  getWallet: "offpeak:getWallet",
+  unlockWallet: "offpeak:unlockWallet",
+  backupWallet: "offpeak:backupWallet",
+  restoreWallet: "offpeak:restoreWallet",
+  showLogs: "offpeak:showLogs",
+  exportLogs: "offpeak:exportLogs",
   state: "offpeak:state",
 } as const;
 

@@ -26,6 +26,16 @@ export const CONTROL_ARGUMENT: Readonly<Record<ControlMethod, string | null>> = 
   pause: "until",
   resume: null,
   getDiagnostics: null,
+  getEarnings: "range",
+  getWithdrawalTerms: null,
+  withdraw: "withdrawal",
+  listWithdrawals: null,
+  getWallet: null,
+  unlockWallet: null,
+  backupWallet: "confirm",
+  restoreWallet: "restore",
+  showLogs: null,
+  exportLogs: null,
 };
 
 /** Runs the request against the agent; resolves with the method's Result. */
@@ -55,5 +65,25 @@ export function dispatchControlRequest(api: ControlApi, request: ControlRequest)
       return api.resume();
     case "getDiagnostics":
       return api.getDiagnostics();
+    case "getEarnings":
+      return api.getEarnings(request.range);
+    case "getWithdrawalTerms":
+      return api.getWithdrawalTerms();
+    case "withdraw":
+      return api.withdraw(request.withdrawal);
+    case "listWithdrawals":
+      return api.listWithdrawals();
+    case "getWallet":
+      return api.getWallet();
+    case "unlockWallet":
+      return api.unlockWallet();
+    case "backupWallet":
+      return api.backupWallet(request.confirm);
+    case "restoreWallet":
+      return api.restoreWallet(request.restore);
+    case "showLogs":
+      return api.showLogs();
+    case "exportLogs":
+      return api.exportLogs();
   }
 }

@@ -18,9 +18,9 @@ export function tomorrowMorning(now: number, hour = 8): number {
 }
 
 /**
- * True while the owner's pause holds the node: the policy refuses to share and says
- * "Paused until …" (a pause the owner set, which Resume ends).
+ * True while the owner's pause ("pause for 1 hour / until tomorrow") holds the node: the
+ * pause that Resume ends. Read from the decision's flag, not from the reason's wording.
  */
 export function isPausedByOwner(state: Pick<NodeState, "decision">): boolean {
-  return !state.decision.share && /^paused until\b/i.test(state.decision.reason);
+  return !state.decision.share && state.decision.pausedByOwner;
 }

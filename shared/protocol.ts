@@ -37,10 +37,17 @@ export const samplingSchema = z.object({
 });
 export type Sampling = z.infer<typeof samplingSchema>;
 
+/**
+ * The answer already given by another node, when a job continues one that broke off mid-stream:
+ * the node generates what follows it (after the prompt, or inside the assistant's open turn) and
+ * streams only the new text.
+ */
+const prefill = z.string().max(MAX_FRAME_BYTES).optional();
+
 /** What a job asks for: a raw completion of `prompt`, or a chat answer to `messages`. */
 export const jobInputSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("completion"), prompt: z.string().max(MAX_FRAME_BYTES) }),
-  z.object({ kind: z.literal("chat"), messages: z.array(chatMessageSchema).min(1).max(1000) }),
+  z.object({ kind: z.literal("completion"), prompt: z.string().max(MAX_FRAME_BYTES), prefill }),
+  z.object({ kind: z.literal("chat"), messages: z.array(chatMessageSchema).min(1).max(1000), prefill }),
 ]);
 export type JobInput = z.infer<typeof jobInputSchema>;
 
@@ -52,6 +59,13 @@ export const advertisedModelSchema = z.object({
   contextSize: z.number().int().positive(),
   /** True for the project-generated random-weight model. */
   demo: z.boolean(),
+  /**
+   * The node's asking price for this model, µUSD per million tokens; without it the node takes
+   * the network's list price. A job goes to a node only when its consumer's cap covers the ask.
+   */
+  price: z.object({ inputMicroUsdPerMTok: count, outputMicroUsdPerMTok: count }).optional(),
+  /** Bytes of the model file (routing skips a node whose memory cannot hold it). */
+  sizeBytes: count.optional(),
 });
 export type AdvertisedModel = z.infer<typeof advertisedModelSchema>;
 
@@ -108,6 +122,8 @@ export const diagnosisViewSchema = z.object({
   /** Requests waiting now for a free node serving the model(s). */
   queued: count,
   notes: z.array(z.string().max(500)).max(20),
+  /** Set while the coordinator routes no job to this node because it failed verification. */
+  quarantine: z.object({ reason: z.string().max(500), since: z.string().max(40) }).optional(),
 });
 export type DiagnosisView = z.infer<typeof diagnosisViewSchema>;
 
@@ -180,6 +196,11 @@ export const nodeMessageSchema = z.discriminatedUnion("type", [
     code: jobFailureCodeSchema,
     message: z.string().max(2000),
     retryable: z.boolean(),
+    /**
+     * The signed bill for the tokens already streamed, when the job broke off after its first
+     * token: the coordinator continues the answer on another node and pays each node its part.
+     */
+    receipt: receiptSchema.optional(),
   }),
   z.object({ v, type: z.literal("error"), code: z.string().max(100), message: z.string().max(2000) }),
   /** Asks how the coordinator sees this node; answered with `diagnosis` and the same requestId. */

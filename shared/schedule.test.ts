@@ -74,11 +74,11 @@ const DST_NIGHTS = [
 describe("weekly windows across the 2026 DST nights", () => {
   it.each(DST_NIGHTS)("$name: open at 23:30 and 06:30, closed at 07:30", (night) => {
     const evening = decide(SATURDAY_NIGHT, at(night.lateEvening), night.zone);
-    expect(evening).toEqual({ share: true, reason: "Sharing until 07:00 (schedule)", nextChangeAt: at(night.closes) });
+    expect(evening).toEqual({ share: true, reason: "Sharing until 07:00 (schedule)", nextChangeAt: at(night.closes), pausedByOwner: false });
     const morning = decide(SATURDAY_NIGHT, at(night.earlyMorning), night.zone);
-    expect(morning).toEqual({ share: true, reason: "Sharing until 07:00 (schedule)", nextChangeAt: at(night.closes) });
+    expect(morning).toEqual({ share: true, reason: "Sharing until 07:00 (schedule)", nextChangeAt: at(night.closes), pausedByOwner: false });
     const after = decide(SATURDAY_NIGHT, at(night.afterClose), night.zone);
-    expect(after).toEqual({ share: false, reason: "Off until Saturday 22:00 (schedule)", nextChangeAt: at(night.nextOpening) });
+    expect(after).toEqual({ share: false, reason: "Off until Saturday 22:00 (schedule)", nextChangeAt: at(night.nextOpening), pausedByOwner: false });
   });
 
   it.each(DST_NIGHTS)("$name: the edges are exact (open at 07:00 minus 1 ms, closed at 07:00)", (night) => {
@@ -95,7 +95,7 @@ describe("weekly windows across the 2026 DST nights", () => {
     expect(before.nextChangeAt).toBe(at("2026-03-29T03:00:00+02:00"));
     expect(before.reason).toBe("Off until 03:00 (schedule)");
     const after = decide(window, at("2026-03-29T03:00:00+02:00"), "Europe/Paris");
-    expect(after).toEqual({ share: true, reason: "Sharing until 04:00 (schedule)", nextChangeAt: at("2026-03-29T04:00:00+02:00") });
+    expect(after).toEqual({ share: true, reason: "Sharing until 04:00 (schedule)", nextChangeAt: at("2026-03-29T04:00:00+02:00"), pausedByOwner: false });
   });
 
   it("a window in the repeated hour is open both times the wall clock passes through it", () => {
@@ -122,6 +122,7 @@ describe("weekly windows: edges, zones and app start", () => {
       share: true,
       reason: "Sharing until 17:00 (schedule)",
       nextChangeAt: at("2026-06-10T17:00:00+02:00"),
+      pausedByOwner: false,
     });
   });
 
@@ -137,6 +138,7 @@ describe("weekly windows: edges, zones and app start", () => {
       share: false,
       reason: "Off until 09:00 (schedule)",
       nextChangeAt: at("2026-06-10T09:00:00-04:00"),
+      pausedByOwner: false,
     });
     expect(decide(weekdayMornings, now, "Asia/Tokyo")).toMatchObject({ share: true, nextChangeAt: at("2026-06-10T17:00:00+09:00") });
   });

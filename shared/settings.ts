@@ -1,9 +1,40 @@
 /**
- * The owner's settings: one schema for the desktop app (electron-store) and headless (conf).
+ * The owner's settings: one schema and one file (`<data-dir>/settings.json`) for the desktop app
+ * (electron-store) and headless (conf).
  * Every field has a default, so a settings file from an older version still parses.
  */
 import { z } from "zod";
 import { sharingRulesSchema } from "./sharing-types";
+
+/** Which desktop notifications the owner wants (each can be switched off in Settings). */
+export const notificationSettingsSchema = z.object({
+  /** "First earnings today: $0.02". */
+  firstEarningsOfDay: z.boolean().default(true),
+  /** "Paused: Cyberpunk 2077 is running". */
+  pausedForGame: z.boolean().default(true),
+  /** A withdrawal confirmed on chain, or failed and refunded. */
+  withdrawals: z.boolean().default(true),
+});
+export type NotificationSettings = z.infer<typeof notificationSettingsSchema>;
+
+/** Preferences only the desktop app acts on; the headless node keeps them untouched. */
+export const desktopSettingsSchema = z.object({
+  /** Start Offpeak when the owner logs in. Off until the owner turns it on. */
+  launchAtLogin: z.boolean().default(false),
+  notifications: notificationSettingsSchema.prefault({}),
+  /** Where the app looks for updates (OFFPEAK_UPDATE_URL wins); null: no automatic updates. */
+  updateFeedUrl: z.url({ protocol: /^https$/, error: "must be an https:// address" }).max(2000).nullable().default(null),
+});
+export type DesktopSettings = z.infer<typeof desktopSettingsSchema>;
+
+/** A change to the desktop preferences: the whole object, as the Settings page shows it. */
+const desktopPatchSchema = z
+  .object({
+    launchAtLogin: z.boolean(),
+    notifications: z.object({ firstEarningsOfDay: z.boolean(), pausedForGame: z.boolean(), withdrawals: z.boolean() }).strict(),
+    updateFeedUrl: desktopSettingsSchema.shape.updateFeedUrl.removeDefault(),
+  })
+  .strict();
 
 export const settingsSchema = z.object({
   /** The Share switch, as the owner last left it. */
@@ -21,6 +52,9 @@ export const settingsSchema = z.object({
   contextSize: z.number().int().min(128).max(1_048_576).default(2048),
   /** When the machine shares: mode, weekly schedule, idle, battery, heat, games, pause. */
   rules: sharingRulesSchema.prefault({}),
+  /** True once the owner finished (or skipped) the first-run setup. */
+  onboarded: z.boolean().default(false),
+  desktop: desktopSettingsSchema.prefault({}),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -37,6 +71,9 @@ export const settingsPatchSchema = z
     contextSize: settingsSchema.shape.contextSize.removeDefault().optional(),
     /** The whole rules object: a patch replaces it (the UI sends what it shows). */
     rules: sharingRulesSchema.optional(),
+    onboarded: settingsSchema.shape.onboarded.removeDefault().optional(),
+    /** The whole desktop object, like rules. */
+    desktop: desktopPatchSchema.optional(),
   })
   .strict();
 

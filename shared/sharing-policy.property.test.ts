@@ -121,7 +121,7 @@ describe("sharing policy properties", () => {
       fc.property(rulesArb, signalsArb, (rules, signals) => {
         expect(decideSharing({ ...rules, mode: "schedule", windows: [] }, signals).share).toBe(false);
         expect(decideSharing({ ...rules, mode: "idle-in-schedule", windows: [] }, signals).share).toBe(false);
-        expect(decideSharing({ ...rules, mode: "off" }, signals)).toEqual({ share: false, reason: "Off: sharing is set to off", nextChangeAt: null });
+        expect(decideSharing({ ...rules, mode: "off" }, signals)).toEqual({ share: false, reason: "Off: sharing is set to off", nextChangeAt: null, pausedByOwner: false });
       }),
       RUNS,
     );

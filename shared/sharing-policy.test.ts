@@ -238,6 +238,8 @@ describe("decideSharing: every reason", () => {
     expect(decision.reason).toBe(c.reason);
     expect(decision.share).toBe(c.share);
     if (c.nextChangeAt !== undefined) expect(decision.nextChangeAt).toBe(c.nextChangeAt);
+    // Only the owner's own pause is one that Resume ends.
+    expect(decision.pausedByOwner).toBe(c.reason.startsWith("Paused until"));
   });
 
   it("keeps odd process names to one readable line", () => {

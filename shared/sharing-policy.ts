@@ -26,13 +26,13 @@ export function decideSharing(rules: SharingRules, signals: Signals): SharingDec
   const clock = zoneClock(signals.timeZone);
   if (rules.pausedUntil !== null && rules.pausedUntil > signals.now) {
     const valid = Number.isFinite(new Date(rules.pausedUntil).getTime());
-    return stay(`Paused until ${pauseEndText(rules.pausedUntil, signals.now, clock)}`, valid ? rules.pausedUntil : null);
+    return { ...stay(`Paused until ${pauseEndText(rules.pausedUntil, signals.now, clock)}`, valid ? rules.pausedUntil : null), pausedByOwner: true };
   }
   const paused = signalPause(rules, signals);
   if (paused !== null) return stay(paused, null);
   switch (rules.mode) {
     case "always":
-      return { share: true, reason: "Sharing: always on", nextChangeAt: null };
+      return { share: true, reason: "Sharing: always on", nextChangeAt: null, pausedByOwner: false };
     case "idle":
       return idleDecision(rules, signals, null);
     case "schedule":
@@ -42,7 +42,7 @@ export function decideSharing(rules: SharingRules, signals: Signals): SharingDec
 }
 
 function stay(reason: string, nextChangeAt: number | null): SharingDecision {
-  return { share: false, reason, nextChangeAt };
+  return { share: false, reason, nextChangeAt, pausedByOwner: false };
 }
 
 /** The sentence for the first signal that pauses sharing, or null. */
@@ -88,7 +88,7 @@ function scheduleDecision(rules: SharingRules, signals: Signals, clock: ZoneCloc
   const closes = nextChangeAt === null ? null : changeText(nextChangeAt, signals.now, clock);
   if (rules.mode === "idle-in-schedule") return idleDecision(rules, signals, { closes, nextChangeAt });
   const reason = closes === null ? "Sharing: the schedule covers every hour" : `Sharing until ${closes} (schedule)`;
-  return { share: true, reason, nextChangeAt };
+  return { share: true, reason, nextChangeAt, pausedByOwner: false };
 }
 
 /** The idle rule; `window` is the open schedule window it runs inside, if any. */
@@ -104,9 +104,9 @@ function idleDecision(
   const awayMinutes = Math.floor(signals.idleSeconds / 60);
   if (signals.idleSeconds >= rules.idleMinutes * 60) {
     const away = `you have been away ${durationText(awayMinutes)}`;
-    if (window === null) return { share: true, reason: `Sharing: ${away}`, nextChangeAt: null };
+    if (window === null) return { share: true, reason: `Sharing: ${away}`, nextChangeAt: null, pausedByOwner: false };
     const reason = window.closes === null ? `Sharing: ${away} (schedule)` : `Sharing until ${window.closes} (schedule; ${away})`;
-    return { share: true, reason, nextChangeAt };
+    return { share: true, reason, nextChangeAt, pausedByOwner: false };
   }
   const active = awayMinutes === 0 ? "just now" : `${durationText(awayMinutes)} ago`;
   const scheduleNote = window?.closes ? `; schedule open until ${window.closes}` : "";

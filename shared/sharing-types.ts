@@ -80,6 +80,8 @@ export const sharingDecisionSchema = z.object({
   reason: z.string(),
   /** When the schedule or a pause changes the answer next (epoch ms), if known. */
   nextChangeAt: z.number().nullable(),
+  /** True while the owner's own pause holds sharing (what Resume ends). */
+  pausedByOwner: z.boolean(),
 });
 export type SharingDecision = z.infer<typeof sharingDecisionSchema>;
 

@@ -12,6 +12,7 @@ describe("process boundaries are enforced by lint", () => {
   it("refuses electron in the agent, the worker and the CLI", async () => {
     for (const file of ["electron/agent/x.ts", "electron/worker/x.ts", "electron/cli/x.ts"]) {
       expect(await violations(file, 'import { app } from "electron";\nexport const a = app;\n')).toHaveLength(1);
+      expect(await violations(file, 'import Store from "electron-store";\nexport const a = Store;\n')).toHaveLength(1);
     }
   });
 

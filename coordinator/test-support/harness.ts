@@ -4,7 +4,7 @@
  */
 import { openDatabase, type Database } from "../db";
 import { startCoordinator, type CoordinatorOptions, type RunningCoordinator } from "../coordinator";
-import { consumerAccountId, Ledger, nodeAccountId } from "../ledger";
+import { consumerAccountId, Ledger } from "../ledger";
 import type { ModelPrice } from "../../shared/money";
 
 /** 2 µUSD per prompt token, 5 µUSD per completion token: big enough to see every token. */
@@ -17,6 +17,7 @@ export interface TestCoordinator {
   readonly db: Database;
   readonly ledger: Ledger;
   consumerBalance(keyId: string): Promise<{ balanceMicroUsd: number; reservedMicroUsd: number }>;
+  /** What the node earned and has not withdrawn: available + pending + held. */
   nodeBalance(address: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -24,14 +25,15 @@ export interface TestCoordinator {
 /** Starts a coordinator on a fresh in-memory database. */
 export async function startTestCoordinator(opts: Partial<CoordinatorOptions> = {}): Promise<TestCoordinator> {
   const db = await openDatabase(undefined);
-  const coordinator = await startCoordinator({ db, adminToken: TEST_ADMIN_TOKEN, defaultPrice: TEST_PRICE, ...opts });
+  // Verification is off unless a test turns it on: its checks are jobs, which other tests count.
+  const coordinator = await startCoordinator({ db, adminToken: TEST_ADMIN_TOKEN, defaultPrice: TEST_PRICE, verification: false, ...opts });
   const ledger = new Ledger(db);
   return {
     coordinator,
     db,
     ledger,
     consumerBalance: (keyId) => ledger.balance(consumerAccountId(keyId)),
-    nodeBalance: async (address) => (await ledger.balance(nodeAccountId(address))).balanceMicroUsd,
+    nodeBalance: async (address) => (await ledger.nodeTotals(address)).balanceMicroUsd,
     async close() {
       await coordinator.close();
       await db.close();

@@ -15,7 +15,9 @@ import {
   type JobInput,
   type NodeMessage,
   type NodeStatus,
+  type Receipt,
 } from "../../shared/protocol";
+import type { ModelPrice } from "../../shared/money";
 import { loginTypedData, receiptTypedData } from "../../shared/typed-data";
 
 type WithoutV<T> = T extends unknown ? Omit<T, "v"> : never;
@@ -23,6 +25,8 @@ type WithoutV<T> = T extends unknown ? Omit<T, "v"> : never;
 /** How the simulated node behaves. */
 export interface SimNodeOptions {
   readonly wsUrl: string;
+  /** The wallet key (default: a fresh one). */
+  readonly privateKey?: `0x${string}`;
   readonly models?: readonly string[];
   readonly capacity?: number;
   readonly sharing?: boolean;
@@ -44,6 +48,17 @@ export interface SimNodeOptions {
   readonly stallAfterTokens?: number;
   /** Do not answer WebSocket pings (a dead node that still holds its socket). */
   readonly noPong?: boolean;
+  /** Answer WebSocket pings this late (a node far away). */
+  readonly pongDelayMs?: number;
+  /** Asking price advertised for every model. */
+  readonly price?: ModelPrice;
+  /** Model size and machine memory advertised. */
+  readonly sizeBytes?: number;
+  readonly memoryBytes?: number;
+  /** Claim this many tokens per token streamed, in `tokens` messages and the receipt (a cheat). */
+  readonly inflateCount?: number;
+  /** Break off after this many tokens with a `failed` carrying a receipt for them (like a node whose worker crashed). */
+  readonly failAfterTokens?: { readonly count: number; readonly code: JobFailureCode };
 }
 
 /** A connected simulated node; `received` holds every message the coordinator sent it. */
@@ -59,10 +74,16 @@ export class SimNode {
   readonly sentDone = new Map<string, WithoutV<Extract<NodeMessage, { type: "done" }>>>();
   /** Job ids this node was sent. */
   readonly jobIds: string[] = [];
+  /** The jobs this node was sent. */
+  readonly jobs: Extract<CoordinatorMessage, { type: "job" }>[] = [];
 
   private constructor(private readonly opts: SimNodeOptions) {
-    this.account = privateKeyToAccount(generatePrivateKey());
-    this.socket = new WebSocket(opts.wsUrl, { autoPong: !opts.noPong });
+    this.account = privateKeyToAccount(opts.privateKey ?? generatePrivateKey());
+    this.socket = new WebSocket(opts.wsUrl, { autoPong: !opts.noPong && opts.pongDelayMs === undefined });
+    if (opts.pongDelayMs !== undefined && !opts.noPong) {
+      const delay = opts.pongDelayMs;
+      this.socket.on("ping", (data) => setTimeout(() => this.isOpen && this.socket.pong(data), delay));
+    }
     this.closed = new Promise((resolve) => this.socket.on("close", (code) => resolve(code)));
     this.socket.on("error", () => {});
     this.socket.on("message", (data) => void this.onFrame(String(data)));
@@ -134,13 +155,15 @@ export class SimNode {
       label: id,
       contextSize: 2048,
       demo: false,
+      ...(this.opts.price ? { price: this.opts.price } : {}),
+      ...(this.opts.sizeBytes !== undefined ? { sizeBytes: this.opts.sizeBytes } : {}),
     }));
     return {
       sharing: change.sharing ?? this.opts.sharing ?? true,
       reason: "Sharing",
       models,
       capacity: change.capacity ?? this.opts.capacity ?? 1,
-      hardware: { backend: "cpu", gpu: null, cpu: "simulated", memoryBytes: 8 * 2 ** 30, vramBytes: null },
+      hardware: { backend: "cpu", gpu: null, cpu: "simulated", memoryBytes: this.opts.memoryBytes ?? 8 * 2 ** 30, vramBytes: null },
     };
   }
 
@@ -156,10 +179,16 @@ export class SimNode {
       this.send({ type: "login", address: this.account.address, nonce: msg.nonce, signature, agent: "sim-node/1", status: this.status() });
     } else if (msg.type === "job") {
       this.jobIds.push(msg.jobId);
+      this.jobs.push(msg);
       void this.runJob(msg.jobId, msg.model, msg.input, msg.sampling.maxTokens);
     } else if (msg.type === "cancel") {
       this.cancelled.add(msg.jobId);
     }
+  }
+
+  private async sign(receipt: Omit<Receipt, "signature">): Promise<Receipt> {
+    const signer = this.opts.receiptWithWrongKey ? privateKeyToAccount(generatePrivateKey()) : this.account;
+    return { ...receipt, signature: await signer.signTypedData(receiptTypedData(receipt)) };
   }
 
   private async runJob(jobId: string, model: string, input: JobInput, maxTokens: number): Promise<void> {
@@ -173,7 +202,15 @@ export class SimNode {
       this.socket.terminate();
       return;
     }
-    const tokens = (o.tokens ?? ["Hello", ",", " world", "!"]).slice(0, maxTokens);
+    // Like a greedy model: the same answer for every prompt; a continuation picks it up after
+    // the text it was given.
+    const all = o.tokens ?? ["Hello", ",", " world", "!"];
+    let skip = 0;
+    for (let prefix = ""; skip < all.length && (input.prefill ?? "").startsWith(prefix + all[skip]) && (input.prefill ?? "") !== prefix; skip++) {
+      prefix += all[skip];
+    }
+    const tokens = all.slice(skip, skip + maxTokens);
+    const per = o.inflateCount ?? 1;
     let text = "";
     let sent = 0;
     let finishReason: "stop" | "length" | "cancelled" = tokens.length === maxTokens ? "length" : "stop";
@@ -184,9 +221,14 @@ export class SimNode {
       }
       await new Promise((r) => setTimeout(r, o.tokenIntervalMs ?? 5));
       if (!this.isOpen) return;
-      this.send({ type: "tokens", jobId, text: token, count: 1 });
+      this.send({ type: "tokens", jobId, text: token, count: per });
       text += token;
-      sent++;
+      sent += per;
+      if (o.failAfterTokens && sent >= o.failAfterTokens.count * per) {
+        const receipt = await this.sign({ jobId, model, promptTokens: 0, completionTokens: sent, outputHash: sha256(text) });
+        this.send({ type: "failed", jobId, code: o.failAfterTokens.code, message: "simulated break", retryable: true, receipt });
+        return;
+      }
       if (o.stallAfterTokens !== undefined && sent >= o.stallAfterTokens) return;
       if (o.dropAfterTokens !== undefined && sent >= o.dropAfterTokens) {
         this.socket.terminate();
@@ -194,18 +236,20 @@ export class SimNode {
       }
     }
     if (this.cancelled.has(jobId) && !o.ignoreCancel) finishReason = "cancelled";
-    const promptBytes = Buffer.byteLength(input.kind === "completion" ? input.prompt : input.messages.map((m) => m.content).join(""), "utf8");
-    const receipt = {
+    const promptBytes = Buffer.byteLength((input.kind === "completion" ? input.prompt : input.messages.map((m) => m.content).join("")) + (input.prefill ?? ""), "utf8");
+    const receipt = await this.sign({
       jobId,
       model,
       promptTokens: o.promptTokens ?? Math.max(1, Math.ceil(promptBytes / 4)),
       completionTokens: sent,
-      outputHash: `0x${createHash("sha256").update(text, "utf8").digest("hex")}`,
-    };
-    const signer = o.receiptWithWrongKey ? privateKeyToAccount(generatePrivateKey()) : this.account;
-    const signature = await signer.signTypedData(receiptTypedData(receipt));
-    const done = { type: "done" as const, jobId, finishReason, receipt: { ...receipt, signature } };
+      outputHash: sha256(text),
+    });
+    const done = { type: "done" as const, jobId, finishReason, receipt };
     this.sentDone.set(jobId, done);
     this.send(done);
   }
+}
+
+function sha256(text: string): `0x${string}` {
+  return `0x${createHash("sha256").update(text, "utf8").digest("hex")}`;
 }

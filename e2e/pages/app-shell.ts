@@ -1,7 +1,7 @@
 /** Page object of what every page shows: the navigation and the agent's warnings. */
 import type { Locator, Page } from "@playwright/test";
 
-export type PageName = "Dashboard" | "Schedule" | "Models" | "Settings" | "Diagnostics";
+export type PageName = "Dashboard" | "Earnings" | "Schedule" | "Models" | "Wallet" | "Settings" | "Diagnostics";
 
 export class AppShell {
   readonly nav: Locator;

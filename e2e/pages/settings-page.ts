@@ -16,7 +16,7 @@ export class SettingsPage {
 
   constructor(readonly page: Page) {
     this.shell = new AppShell(page);
-    this.heading = page.getByRole("heading", { name: "Settings", level: 2 });
+    this.heading = page.getByRole("heading", { name: "Settings", level: 2, exact: true });
     this.unsandboxedSwitch = page.getByRole("switch", { name: "Run without sandbox" });
     this.idleMinutes = page.getByLabel("Unload the model after this many minutes idle");
     this.parallelJobs = page.getByLabel("Parallel jobs");

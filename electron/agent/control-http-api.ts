@@ -12,6 +12,14 @@
  *   POST   /api/pause {until}      → NodeState (until: epoch ms, in the future, at most 7 days)
  *   POST   /api/resume             → NodeState
  *   GET    /api/diagnostics        → Diagnostics
+ *   GET    /api/earnings?range=24h|7d|30d → EarningsView (balances, chart, jobs, reconciliation; default 24h)
+ *   GET    /api/withdrawals/terms  → WithdrawalTermsView (fee, minimum, daily limit, available balance)
+ *   GET    /api/withdrawals        → WithdrawalView[] (newest first)
+ *   POST   /api/withdrawals {to, amountMicroUsd} → WithdrawalView (signed and sent to the coordinator; 422 when refused)
+ *   GET    /api/wallet             → WalletView (address, where the key lives, why it is not open)
+ *   POST   /api/wallet/unlock      → WalletView (tries to open the wallet again)
+ *   POST   /api/wallet/backup {"confirm": true}            → WalletBackup (the phrase; 400 without the confirmation)
+ *   POST   /api/wallet/restore {"phrase": "…", "confirm": b} → WalletRestore (a preview until confirm is true)
  *
  * A bad body answers 400, an agent's refusal 409 (422 for a settings value it refuses), a
  * failure to read 503; every error body is {"error": "…"}.
@@ -19,8 +27,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import type { ControlApi, Result } from "../../shared/control-api";
+import { walletRestoreRequestSchema, type ControlApi, type Result } from "../../shared/control-api";
 import { settingsPatchSchema } from "../../shared/settings";
+import { earningsRangeSchema } from "../../shared/earnings-view";
+import { withdrawalAskSchema } from "../../shared/withdrawal";
 
 const MAX_BODY_BYTES = 4 * 1024;
 
@@ -28,6 +38,7 @@ const sharingBodySchema = z.object({ on: z.boolean() });
 const pullBodySchema = z.object({ ref: z.string().min(1).max(2000) });
 const modelIdSchema = z.string().min(1).max(2000);
 const pauseBodySchema = z.object({ until: z.number().int().positive() });
+const backupBodySchema = z.object({ confirm: z.literal(true) });
 
 /** The first problem zod found, as "field: message". */
 export function firstIssue(error: z.ZodError): string {
@@ -146,6 +157,43 @@ export function createApiHandler(
     if (pathname === "/api/diagnostics") {
       if (method !== "GET") return refuseMethod("GET");
       return replyResult(res, await control.getDiagnostics(), 503);
+    }
+    if (pathname === "/api/earnings") {
+      if (method !== "GET") return refuseMethod("GET");
+      const range = earningsRangeSchema.safeParse(new URL(req.url ?? "/", "http://node").searchParams.get("range") ?? "24h");
+      if (!range.success) return sendJson(res, 400, { error: "expected ?range=24h, 7d or 30d" });
+      return replyResult(res, await control.getEarnings(range.data), 503);
+    }
+    if (pathname === "/api/withdrawals/terms") {
+      if (method !== "GET") return refuseMethod("GET");
+      return replyResult(res, await control.getWithdrawalTerms(), 503);
+    }
+    if (pathname === "/api/withdrawals") {
+      if (method === "GET") return replyResult(res, await control.listWithdrawals(), 503);
+      if (method !== "POST") return refuseMethod("GET, POST");
+      const body = withdrawalAskSchema.safeParse(await jsonBody(req));
+      if (!body.success) return sendJson(res, 400, { error: 'expected a JSON body {"to": "0x…", "amountMicroUsd": <whole number>}' });
+      return replyResult(res, await control.withdraw(body.data), 422);
+    }
+    if (pathname === "/api/wallet") {
+      if (method !== "GET") return refuseMethod("GET");
+      return replyResult(res, await control.getWallet(), 503);
+    }
+    if (pathname === "/api/wallet/unlock") {
+      if (method !== "POST") return refuseMethod("POST");
+      return replyResult(res, await control.unlockWallet(), 503);
+    }
+    if (pathname === "/api/wallet/backup") {
+      if (method !== "POST") return refuseMethod("POST");
+      const body = backupBodySchema.safeParse(await jsonBody(req));
+      if (!body.success) return sendJson(res, 400, { error: 'showing the backup phrase needs the owner\'s confirmation: send {"confirm": true}' });
+      return replyResult(res, await control.backupWallet(body.data.confirm), 409);
+    }
+    if (pathname === "/api/wallet/restore") {
+      if (method !== "POST") return refuseMethod("POST");
+      const body = walletRestoreRequestSchema.safeParse(await jsonBody(req));
+      if (!body.success) return sendJson(res, 400, { error: 'expected a JSON body {"phrase": "<backup phrase>", "confirm": true|false}' });
+      return replyResult(res, await control.restoreWallet(body.data), 422);
     }
     if (pathname === "/api/models") {
       if (method !== "GET") return refuseMethod("GET");

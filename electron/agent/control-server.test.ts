@@ -327,7 +327,7 @@ describe("control server", () => {
 
     send({ id: 21, method: "pause", until });
     const paused = await replyTo(client, 21);
-    expect(paused).toMatchObject({ ok: true, value: { activity: "paused", decision: { share: false, nextChangeAt: until } } });
+    expect(paused).toMatchObject({ ok: true, value: { activity: "paused", decision: { share: false, nextChangeAt: until, pausedByOwner: true } } });
     expect(control.pauseCalls).toEqual([until]);
     expect(client.frames).toContainEqual(expect.objectContaining({ type: "state", state: expect.objectContaining({ activity: "paused" }) }));
 

@@ -77,6 +77,9 @@ export class CoordinatorClient {
   /** Closes the connection for good. */
   async close(): Promise<void> {
     this.closed = true;
+    // A later start() logs in afresh (the agent does so under a restored wallet).
+    this.loggedIn = false;
+    this.attempt = 0;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const socket = this.socket;

@@ -19,6 +19,8 @@ export interface DataPaths {
   readonly controlFile: string;
   /** The private folder the worker may use as its home. */
   readonly workerHome: string;
+  /** The node's own record of the receipts it signed (JSON lines, no prompt or output text). */
+  readonly receiptLog: string;
 }
 
 /** Resolves the data folder from an explicit value, the environment, or the default. */
@@ -35,6 +37,7 @@ export async function prepareDataDir(root: string): Promise<DataPaths> {
     coordinatorDb: join(root, "coordinator-db"),
     controlFile: join(root, "control.json"),
     workerHome: join(root, "worker-home"),
+    receiptLog: join(root, "receipts.jsonl"),
   };
   await mkdir(root, { recursive: true, mode: 0o700 });
   await mkdir(paths.models, { recursive: true });

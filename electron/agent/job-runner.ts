@@ -4,10 +4,11 @@
  * owner stops sharing or the connection drops.
  */
 import type { Logger } from "../../shared/logger";
-import type { CoordinatorMessage, JobFailureCode } from "../../shared/protocol";
+import type { CoordinatorMessage, FinishReason, JobFailureCode, Receipt } from "../../shared/protocol";
 import type { OutgoingNodeMessage } from "./coordinator-client";
 import { InferenceError, type InferenceEngine } from "./inference";
 import { outputHash, type NodeWallet } from "./wallet";
+import type { ReceiptRecorder } from "./receipt-log";
 
 export type JobMessage = Extract<CoordinatorMessage, { type: "job" }>;
 
@@ -19,6 +20,8 @@ interface RunningJob {
   /** Why it is being stopped: the consumer's cancel (billable) or the owner's yield (handed back). */
   stopReason: "cancel" | "yield" | null;
   completionTokens: number;
+  /** The text streamed so far (for the receipt of a job that breaks off). */
+  text: string;
   done: Promise<void>;
 }
 
@@ -36,11 +39,17 @@ export interface JobRunnerOptions {
   readonly send: (message: OutgoingNodeMessage) => boolean;
   readonly events: JobEvents;
   readonly now: () => number;
+  /** The node's own record of the receipts it signs (kept before each receipt is sent). */
+  readonly receipts?: ReceiptRecorder;
 }
+
+/** Least time between two progress reports of the running jobs. */
+const PROGRESS_REPORT_MS = 500;
 
 /** The jobs of one node. */
 export class JobRunner {
   private readonly running = new Map<string, RunningJob>();
+  private lastReportAt = 0;
 
   constructor(private readonly options: JobRunnerOptions) {}
 
@@ -63,6 +72,7 @@ export class JobRunner {
       controller: new AbortController(),
       stopReason: null,
       completionTokens: 0,
+      text: "",
       done: Promise.resolve(),
     };
     this.running.set(job.jobId, running);
@@ -94,7 +104,46 @@ export class JobRunner {
     await Promise.all([...this.running.values()].map((job) => job.done));
   }
 
+  /**
+   * Reports a job that ended without its answer. When tokens were already streamed, the failure
+   * carries a signed receipt for them: the coordinator continues the answer on another node and
+   * pays this node for its part.
+   */
+  private async breakOff(running: RunningJob, code: JobFailureCode, message: string, retryable: boolean): Promise<void> {
+    if (running.completionTokens === 0) return this.refuse(running.jobId, code, message, retryable);
+    let receipt: Receipt | undefined;
+    try {
+      receipt = await this.options.wallet.signReceipt({
+        jobId: running.jobId,
+        model: running.model,
+        // The prompt's token count is the worker's to know; a part that broke off bills none.
+        promptTokens: 0,
+        completionTokens: running.completionTokens,
+        outputHash: outputHash(running.text),
+      });
+    } catch (error) {
+      this.options.logger.warn("could not sign the receipt of a job that broke off", { jobId: running.jobId, error: (error as Error).message });
+    }
+    if (receipt) await this.keep(receipt, "broke-off");
+    this.options.send({ type: "failed", jobId: running.jobId, code, message, retryable, ...(receipt ? { receipt } : {}) });
+  }
+
+  /** Adds a signed receipt to the node's record; a record that cannot be written never holds the receipt back. */
+  private async keep(receipt: Receipt, ending: FinishReason | "broke-off"): Promise<void> {
+    try {
+      await this.options.receipts?.recordSigned(receipt, ending);
+    } catch (error) {
+      this.options.logger.warn("could not add the receipt to the node's record", { jobId: receipt.jobId, error: (error as Error).message });
+    }
+  }
+
+  /** Reports the running jobs' token counts, at most every {@link PROGRESS_REPORT_MS} (the live rate reads them). */
+  private reportProgress(): void {
+    if (this.options.now() - this.lastReportAt >= PROGRESS_REPORT_MS) this.report();
+  }
+
   private report(): void {
+    this.lastReportAt = this.options.now();
     this.options.events.onRunning(
       [...this.running.values()].map(({ jobId, model, startedAt, completionTokens }) => ({ jobId, model, startedAt, completionTokens })),
     );
@@ -110,12 +159,14 @@ export class JobRunner {
           if (running.stopReason === "yield") return;
           firstTokenAt ??= now();
           running.completionTokens += count;
+          running.text += text;
           send({ type: "tokens", jobId: job.jobId, text, count });
+          this.reportProgress();
         },
         running.controller.signal,
       );
       if (running.stopReason === "yield") {
-        this.refuse(job.jobId, "node_yield", "the owner stopped sharing; job handed back", true);
+        await this.breakOff(running, "node_yield", "the owner stopped sharing; job handed back", true);
         return;
       }
       const receipt = await wallet.signReceipt({
@@ -125,6 +176,7 @@ export class JobRunner {
         completionTokens: result.completionTokens,
         outputHash: outputHash(result.text),
       });
+      await this.keep(receipt, result.finishReason);
       send({ type: "done", jobId: job.jobId, finishReason: result.finishReason, receipt });
       const finishedAt = now();
       const seconds = (finishedAt - (firstTokenAt ?? running.startedAt)) / 1000;
@@ -140,7 +192,7 @@ export class JobRunner {
       const failure =
         error instanceof InferenceError ? error : new InferenceError("internal", `the worker failed: ${(error as Error).message}`, true);
       const yielded = running.stopReason === "yield";
-      this.refuse(job.jobId, yielded ? "node_yield" : failure.code, failure.message, yielded || failure.retryable);
+      await this.breakOff(running, yielded ? "node_yield" : failure.code, failure.message, yielded || failure.retryable);
       logger.warn("job failed", { jobId: job.jobId, code: yielded ? "node_yield" : failure.code, produced: running.completionTokens });
     }
   }

@@ -6,6 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { ledgerSettingsFromEnv } from "../../coordinator/ledger-config";
+import { withdrawalOptionsFromEnv } from "../../coordinator/payout-config";
 import { startCoordinator } from "../../coordinator/coordinator";
 import { openDatabase } from "../../coordinator/db";
 import type { ControlApi } from "../../shared/control-api";
@@ -14,8 +16,10 @@ import { silentLogger } from "../../shared/logger";
 import { MICRO_PER_USD } from "../../shared/money";
 import { prepareDataDir, resolveDataDir } from "./data-dir";
 import { startNodeHost } from "./node-host";
+import type { SettingsStore } from "./settings-store";
 import type { WorkerSpawner } from "./worker-spawner";
 import type { SignalSampler } from "./signals/signal-sampler";
+import type { SignalSources } from "./signals/signal-sources";
 
 /** Credit given to the local consumer key on first run: $10. */
 export const STARTING_CREDIT_MICRO_USD = 10 * MICRO_PER_USD;
@@ -29,6 +33,10 @@ export interface LocalNetworkOptions {
   readonly spawner?: WorkerSpawner;
   /** Where the sharing signals come from (the desktop app passes its Electron sampler). */
   readonly sampler?: SignalSampler;
+  /** Sources that replace some of this platform's own (the desktop app's powerMonitor). */
+  readonly signalSources?: Partial<SignalSources>;
+  /** The owner's settings (the desktop app passes the store it also watches); default: settings.json in the data folder. */
+  readonly settings?: SettingsStore;
 }
 
 export interface LocalNetwork {
@@ -37,6 +45,8 @@ export interface LocalNetwork {
   readonly apiKey: string;
   readonly dashboardUrl: string;
   readonly coordinatorUrl: string;
+  /** Samples the sharing signals again now (the desktop app calls it on a power or lock event). */
+  pokeSharing(): void;
   stop(): Promise<void>;
 }
 
@@ -59,7 +69,10 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
   const paths = await prepareDataDir(resolveDataDir(options.dataDir));
   const adminToken = await persistentSecret(join(paths.root, "admin-token"), async () => randomBytes(24).toString("hex"));
   const db = await openDatabase(paths.coordinatorDb);
-  const coordinator = await startCoordinator({ db, adminToken, port: options.port ?? 0, logger });
+  // A private network pays out too when the owner gives it a treasury (OFFPEAK_TREASURY_KEY…).
+  const withdrawals = (await withdrawalOptionsFromEnv(process.env)) ?? undefined;
+  const { feeBps, verificationWindowMs } = ledgerSettingsFromEnv(process.env);
+  const coordinator = await startCoordinator({ db, adminToken, port: options.port ?? 0, logger, withdrawals, feeBps, verificationWindowMs });
   try {
     const apiKey = await persistentSecret(join(paths.root, "consumer-key"), async () => {
       const created = await coordinator.createApiKey(STARTING_CREDIT_MICRO_USD, "local");
@@ -72,6 +85,8 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
       logger,
       spawner: options.spawner,
       sampler: options.sampler,
+      signalSources: options.signalSources,
+      settings: options.settings,
     });
     return {
       control: node.agent,
@@ -79,6 +94,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
       apiKey,
       dashboardUrl: node.dashboardUrl,
       coordinatorUrl: coordinator.wsUrl,
+      pokeSharing: () => void node.monitor.poke(),
       async stop() {
         await node.stop();
         await coordinator.close();

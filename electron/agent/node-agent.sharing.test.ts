@@ -114,7 +114,7 @@ describe("node agent under the sharing rules", () => {
       connect: () => ({ connected: false, start() {}, send: () => false, close: async () => {} }),
     });
     const s = await fresh.getState();
-    expect(s.ok && s.value.decision).toEqual({ share: true, reason: "Sharing: always on", nextChangeAt: null });
+    expect(s.ok && s.value.decision).toEqual({ share: true, reason: "Sharing: always on", nextChangeAt: null, pausedByOwner: false });
     expect(s.ok && s.value.signals.latest).toBeNull();
     expect(sampler.samples).toBe(1);
     expect((await state()).signals).toMatchObject({ latest: { processesKnown: true }, available: AVAILABLE });
@@ -161,7 +161,7 @@ describe("node agent under the sharing rules", () => {
     const until = Date.now() + 3_600_000;
     const paused = await agent.pause(until);
     if (!paused.ok) throw new Error(paused.error);
-    expect(paused.value).toMatchObject({ activity: "paused", decision: { share: false, nextChangeAt: until } });
+    expect(paused.value).toMatchObject({ activity: "paused", decision: { share: false, nextChangeAt: until, pausedByOwner: true } });
     expect(paused.value.reason).toMatch(/^Paused until /);
     expect(settings.get().rules.pausedUntil).toBe(until);
     expect(engine.jobSignals[0]?.aborted).toBe(true);

@@ -5,7 +5,8 @@
  * {@link ControlApi} for the UIs. The worker starts only inside its sandbox, unless the owner
  * allowed running without one.
  */
-import type { ControlApi, Diagnostics, NodeState, Result, SandboxStatus, WorkerStatus } from "../../shared/control-api";
+import type { ControlApi, Diagnostics, LogExport, NodeState, Result, SandboxStatus, WalletRestoreRequest, WorkerStatus } from "../../shared/control-api";
+import { DESKTOP_ONLY_ERROR } from "../../shared/control-api";
 import type { Logger } from "../../shared/logger";
 import type { NodeStatus } from "../../shared/protocol";
 import type { Settings } from "../../shared/settings";
@@ -19,7 +20,14 @@ import { ModelControls } from "./model-controls";
 import type { InstalledModel, ModelManager } from "./models/model-manager";
 import { deriveActivity, initialNodeState, pauseProblem, sandboxWarnings, unknownSignals } from "./node-state";
 import type { SettingsStore } from "./settings-store";
-import type { NodeWallet } from "./wallet";
+import type { WithdrawalAsk } from "../../shared/withdrawal";
+import type { WalletVault } from "./wallet";
+import { WalletControls, walletStatusView } from "./wallet-controls";
+import { WithdrawalClient } from "./withdrawal-client";
+import { earningsRangeSchema, type EarningsRange, type EarningsView } from "../../shared/earnings-view";
+import { EarningsClient } from "./coordinator-earnings";
+import { EarningsService } from "./earnings-service";
+import type { ReceiptLog } from "./receipt-log";
 
 /** The connection the agent talks through (the real client, or a test double). */
 export interface CoordinatorLink {
@@ -31,7 +39,8 @@ export interface CoordinatorLink {
 
 export interface NodeAgentOptions {
   readonly coordinatorUrl: string;
-  readonly wallet: NodeWallet;
+  /** The node's wallet; the agent joins the coordinator only while it is open. */
+  readonly wallet: WalletVault;
   readonly logger: Logger;
   readonly agentVersion: string;
   /** The model served at start. */
@@ -41,6 +50,8 @@ export interface NodeAgentOptions {
   readonly settings: SettingsStore;
   readonly sandbox: SandboxStatus;
   readonly models?: ModelManager;
+  /** The node's own record of the receipts it signs; without it, getEarnings is refused. */
+  readonly receiptLog?: ReceiptLog;
   readonly now?: () => number;
   /** Builds the coordinator link; defaults to {@link CoordinatorClient}. */
   readonly connect?: (handlers: {
@@ -68,14 +79,20 @@ export class NodeAgent implements ControlApi {
   private stopping = false;
   private readonly now: () => number;
   private readonly diagnoses: DiagnosisRequests;
+  private readonly walletControls: WalletControls;
+  private readonly withdrawals: WithdrawalClient;
+  private readonly earnings: EarningsService | null;
+  private linkStarted = false;
 
   constructor(private readonly options: NodeAgentOptions) {
     this.now = options.now ?? Date.now;
     this.model = options.model;
     const initial = options.settings.get();
+    const wallet = options.wallet.status();
     this.state = initialNodeState({
       sharing: initial.sharing,
-      address: options.wallet.address,
+      address: wallet.address ?? "",
+      wallet: walletStatusView(wallet),
       coordinatorUrl: options.coordinatorUrl,
       demo: options.model.demo,
       sandbox: options.sandbox,
@@ -95,6 +112,7 @@ export class NodeAgent implements ControlApi {
       logger: options.logger,
       send: (message) => this.link.send(message),
       now: this.now,
+      receipts: options.receiptLog,
       events: {
         onRunning: (running) => {
           const first = running[0];
@@ -112,16 +130,30 @@ export class NodeAgent implements ControlApi {
     options.models?.onChange(() => this.update({ downloads: [...(options.models?.downloads() ?? [])] }));
     this.engineSettings = `${initial.contextSize}/${initial.parallelSequences}/${initial.idleUnloadMinutes}`;
     options.settings.onChange((settings) => this.onSettings(settings));
+    this.walletControls = new WalletControls(options.wallet, options.logger);
+    this.withdrawals = new WithdrawalClient({ coordinatorUrl: options.coordinatorUrl, wallet: options.wallet });
+    const log = options.receiptLog;
+    this.earnings = log
+      ? new EarningsService({
+          address: () => this.state.address,
+          log,
+          client: new EarningsClient({ coordinatorUrl: options.coordinatorUrl, wallet: options.wallet, now: this.now }),
+          model: () => this.state.model?.id ?? null,
+          now: this.now,
+        })
+      : null;
+    options.wallet.onChange(() => this.walletChanged());
   }
 
-  /** The node's wallet address: its identity on the network. */
+  /** The node's wallet address: its identity on the network ("" while the wallet is not open). */
   get address(): string {
-    return this.options.wallet.address;
+    return this.state.address;
   }
 
   /** Loads the model in the worker (inside its sandbox), then connects to the coordinator. */
   async start(): Promise<void> {
-    this.link.start();
+    if (this.options.wallet.status().state === "ready") this.walletChanged();
+    else this.update({});
     if (this.sandboxBlocked()) {
       this.update({});
       return;
@@ -189,6 +221,13 @@ export class NodeAgent implements ControlApi {
   }
 
   /** This node's own answer to "why no jobs", and the coordinator's view (null when it cannot say). */
+  /** Earnings of the last 24 h, 7 d or 30 d from the coordinator, reconciled with this node's receipts. */
+  async getEarnings(range: EarningsRange): Promise<Result<EarningsView>> {
+    if (!earningsRangeSchema.safeParse(range).success) return { ok: false, error: 'getEarnings takes "24h", "7d" or "30d"' };
+    if (!this.earnings) return { ok: false, error: "This node keeps no receipt record, so it cannot show its earnings." };
+    return this.earnings.view(range);
+  }
+
   async getDiagnostics(): Promise<Result<Diagnostics>> {
     const node = { share: this.effectiveSharing(), reason: this.state.reason };
     if (!this.state.coordinator.connected) return { ok: true, value: { node, coordinator: null } };
@@ -217,6 +256,38 @@ export class NodeAgent implements ControlApi {
   pullModel = (ref: string) => this.modelControls.pull(ref);
   cancelDownload = (id: string) => this.modelControls.cancel(id);
   removeModel = (id: string) => this.modelControls.remove(id);
+  getWithdrawalTerms = () => this.withdrawals.terms();
+  withdraw = (request: WithdrawalAsk) => this.withdrawals.withdraw(request);
+  listWithdrawals = () => this.withdrawals.list();
+
+  getWallet = () => this.walletControls.get();
+  unlockWallet = () => this.walletControls.unlock();
+  backupWallet = (confirm: true) => this.walletControls.backup(confirm);
+  restoreWallet = (request: WalletRestoreRequest) => this.walletControls.restore(request);
+
+  // Logs are files of the desktop app (electron/main/log-file.ts); the desktop shell answers these.
+  showLogs = async (): Promise<Result<null>> => ({ ok: false, error: DESKTOP_ONLY_ERROR });
+  exportLogs = async (): Promise<Result<LogExport>> => ({ ok: false, error: DESKTOP_ONLY_ERROR });
+
+  /** Joins the coordinator once the wallet is open, and logs in again under a restored key. */
+  private walletChanged(): void {
+    const wallet = this.options.wallet.status();
+    const address = wallet.address ?? "";
+    const changed = address !== this.state.address;
+    this.update({ address, wallet: walletStatusView(wallet), ...(changed ? { earnings: { todayMicroUsd: 0, balanceMicroUsd: 0, jobsServed: 0 } } : {}) });
+    if (wallet.state !== "ready" || this.stopping || (this.linkStarted && !changed)) return;
+    const relink = async () => {
+      this.jobs.yieldAll();
+      if (this.linkStarted) {
+        // The coordinator knows this node by its old address until it logs in again.
+        this.onConnection(false, "logging in with the restored wallet");
+        await this.link.close();
+      }
+      this.linkStarted = true;
+      if (!this.stopping) this.link.start();
+    };
+    relink().catch((error: Error) => this.options.logger.error("could not log in again", { error: error.message }));
+  }
 
   async useModel(id: string): Promise<Result<NodeState>> {
     const result = await this.modelControls.use(id);
@@ -369,6 +440,9 @@ export class NodeAgent implements ControlApi {
         this.jobs.cancel(message.jobId);
         return;
       case "credit":
+        this.options.receiptLog?.recordCredit(message.jobId, message.amountMicroUsd).catch((error: Error) => {
+          this.options.logger.warn("could not add a credit to the node's record", { jobId: message.jobId, error: error.message });
+        });
         this.update({
           earnings: { balanceMicroUsd: message.balanceMicroUsd, todayMicroUsd: message.todayMicroUsd, jobsServed: this.state.earnings.jobsServed + 1 },
         });
@@ -387,6 +461,7 @@ export class NodeAgent implements ControlApi {
     const next = { ...this.state, ...patch };
     next.warnings = sandboxWarnings(this.options.sandbox, this.options.settings.get().allowUnsandboxed);
     const { activity, reason } = deriveActivity({
+      walletProblem: next.wallet.state === "ready" ? null : (next.wallet.reason ?? "The wallet is not open"),
       sandbox: this.options.sandbox,
       sandboxBlocked: this.sandboxBlocked(),
       startError: this.startError,

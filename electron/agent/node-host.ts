@@ -8,11 +8,12 @@ import type { Logger } from "../../shared/logger";
 import { writeControlFile, removeControlFile } from "./control-file";
 import { startControlServer } from "./control-server";
 import { prepareDataDir, type DataPaths } from "./data-dir";
-import { FileKeyStore, type KeyStore } from "./key-store";
+import type { KeyStore } from "./key-store";
+import { chooseKeyStore } from "./node-key-store";
 import { locateModel } from "./models/model-locator";
 import { NodeAgent } from "./node-agent";
 import { ConfSettingsStore, type SettingsStore } from "./settings-store";
-import { openWallet } from "./wallet";
+import { WalletVault } from "./wallet";
 import type { WorkerStatus } from "../../shared/control-api";
 import type { InferenceEngine } from "./inference";
 import { CATALOG } from "./models/catalog";
@@ -23,8 +24,10 @@ import { detectSandbox, type SandboxPlan } from "./sandbox/sandbox";
 import { WorkerSupervisor, type WorkerState } from "./worker-supervisor";
 import { NodeWorkerSpawner, type WorkerSpawner } from "./worker-spawner";
 import { SharingMonitor } from "./sharing-monitor";
+import type { SignalSources } from "./signals/signal-sources";
 import { createSignalSampler } from "./signals/create-signal-sampler";
 import type { SignalSampler } from "./signals/signal-sampler";
+import { ReceiptLog } from "./receipt-log";
 
 export const AGENT_VERSION = "offpeak-node/0.1.0";
 
@@ -46,6 +49,7 @@ export interface NodeHostOptions {
    * cannot be wrapped.
    */
   readonly spawner?: WorkerSpawner;
+  /** Where the wallet key lives; default: the OS keychain, or the file when OFFPEAK_KEY_STORE=file. */
   readonly keyStore?: KeyStore;
   /** The owner's settings; default: settings.json in the data folder. */
   readonly settings?: SettingsStore;
@@ -56,6 +60,8 @@ export interface NodeHostOptions {
   readonly sharing?: boolean;
   /** Where the sharing signals come from; default: this platform's own sources (the desktop app passes its own). */
   readonly sampler?: SignalSampler;
+  /** Sources that replace some of this platform's own (the desktop app's powerMonitor); ignored with `sampler`. */
+  readonly signalSources?: Partial<SignalSources>;
   /** Time between samples of the sharing signals (default 1 s). */
   readonly sampleIntervalMs?: number;
 }
@@ -98,7 +104,9 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
   const paths = await prepareDataDir(options.dataDir);
   const settings = options.settings ?? new ConfSettingsStore(paths.root);
   if (options.sharing !== undefined) settings.update({ sharing: options.sharing });
-  const wallet = await openWallet(options.keyStore ?? new FileKeyStore(paths.root));
+  // A wallet that cannot open (keychain locked or missing) leaves the node up, saying why, and off the network.
+  const wallet = new WalletVault(options.keyStore ?? chooseKeyStore({ dataDir: paths.root, logger }), logger);
+  await wallet.open();
   const located = await locateModel({ modelPath: options.modelPath, modelsDir: paths.models, demoDir: paths.demo });
   logger.info("model chosen", { model: located.id, demo: located.demo });
   const sandbox =
@@ -146,6 +154,7 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     settings,
     sandbox: sandbox.status,
     models: library,
+    receiptLog: new ReceiptLog(paths.receiptLog, options.coordinatorUrl),
   });
   const monitor = new SharingMonitor({
     sampler:
@@ -156,6 +165,7 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
           const pid = engine?.workerPid;
           return pid === undefined ? [] : [pid];
         },
+        sources: options.signalSources,
         logger,
       }),
     rules: () => settings.get().rules,

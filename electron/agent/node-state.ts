@@ -2,7 +2,7 @@
  * How the node's state reads to a person: the activity (earning, ready, paused, off …) and the
  * sentence saying why, from what the agent knows; plus the sandbox warnings and the state at start.
  */
-import type { NodeActivity, NodeState, SandboxStatus } from "../../shared/control-api";
+import type { NodeActivity, NodeState, SandboxStatus, WalletStatusView } from "../../shared/control-api";
 import type { SharingDecision, SignalAvailability, Signals } from "../../shared/sharing-types";
 
 /** Shown on Windows, where the job object contains memory and processes but not files or network. */
@@ -25,6 +25,8 @@ export const NO_SIGNALS: SignalAvailability = {
 
 /** What the activity is derived from. */
 export interface ActivityInputs {
+  /** Why the wallet is not open ("Keychain locked: unlock it to earn"), or null. */
+  readonly walletProblem?: string | null;
   readonly sandbox: SandboxStatus;
   readonly sandboxBlocked: boolean;
   readonly startError: string | null;
@@ -38,6 +40,8 @@ export interface ActivityInputs {
 /** The activity and its reason, most important first: errors, the Share switch, the rules, work. */
 export function deriveActivity(input: ActivityInputs): { activity: NodeActivity; reason: string } {
   const { state } = input;
+  // Without its key the node cannot log in, so nothing else matters until the wallet opens.
+  if (input.walletProblem) return { activity: "error", reason: input.walletProblem };
   if (input.sandboxBlocked) {
     return {
       activity: "error",
@@ -70,6 +74,7 @@ export function initialNodeState(input: {
   demo: boolean;
   sandbox: SandboxStatus;
   decision: SharingDecision;
+  wallet: WalletStatusView;
 }): NodeState {
   return {
     sharing: input.sharing,
@@ -89,6 +94,7 @@ export function initialNodeState(input: {
     downloads: [],
     decision: input.decision,
     signals: { latest: null, available: NO_SIGNALS },
+    wallet: input.wallet,
   };
 }
 

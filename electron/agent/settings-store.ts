@@ -1,7 +1,8 @@
 /**
- * Where the owner's settings persist. The agent sees {@link SettingsStore}; headless it is
- * backed by `conf` (a JSON file in the data folder), in the desktop app by electron-store with
- * the same schema, and in tests by memory.
+ * Where the owner's settings persist. The agent sees {@link SettingsStore}; it is backed by one
+ * `settings.json` in the data folder with one zod schema: through `conf` headless, through
+ * electron-store (a subclass of conf, built in electron/main/settings-store-electron.ts) in the
+ * desktop app, and by memory in tests.
  */
 import Conf from "conf";
 import { applySettingsPatch, DEFAULT_SETTINGS, settingsSchema, type Settings } from "../../shared/settings";
@@ -47,12 +48,20 @@ export class MemorySettingsStore extends NotifyingStore {
   }
 }
 
-/** Settings in `<dir>/settings.json` through conf. A damaged file falls back to defaults. */
+/** The settings file's conf options: `<dir>/settings.json`, read as empty when it is not JSON. */
+export function settingsFileOptions(dir: string) {
+  return { cwd: dir, configName: "settings", projectName: "offpeak", clearInvalidConfig: true } as const;
+}
+
+/**
+ * Settings in `<dir>/settings.json` through conf, or through a conf instance made elsewhere (the
+ * desktop app's electron-store on the same file). A damaged file falls back to defaults.
+ */
 export class ConfSettingsStore extends NotifyingStore {
   private readonly conf: Conf<Settings>;
-  constructor(dir: string) {
+  constructor(source: string | Conf<Settings>) {
     super();
-    this.conf = new Conf<Settings>({ cwd: dir, configName: "settings", projectName: "offpeak", clearInvalidConfig: true });
+    this.conf = typeof source === "string" ? new Conf<Settings>(settingsFileOptions(source)) : source;
   }
   get(): Settings {
     const parsed = settingsSchema.safeParse(this.conf.store);

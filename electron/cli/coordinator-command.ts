@@ -4,17 +4,32 @@
 import { randomBytes } from "node:crypto";
 import { startCoordinator } from "../../coordinator/coordinator";
 import { openDatabase } from "../../coordinator/db";
+import { withdrawalOptionsFromEnv } from "../../coordinator/payout-config";
+import { ledgerSettingsFromEnv } from "../../coordinator/ledger-config";
 import type { CliValues } from "./cli-options";
-import { createConsoleLogger } from "./console-logger";
+import { createPinoLogger } from "../../coordinator/pino-logger";
 import type { CliIo } from "./main";
 import { parsePort } from "./main";
 
 /** Starts the coordinator and prints its node URL and admin token. */
 export async function runCoordinatorCommand(values: CliValues, io: CliIo): Promise<number> {
-  const logger = createConsoleLogger(values.verbose ? "debug" : "info");
+  // The network service logs structured JSON lines (pino) for log collectors.
+  const logger = createPinoLogger({ level: values.verbose ? "debug" : "info", name: "offpeak-coordinator" });
   const adminToken = process.env.OFFPEAK_ADMIN_TOKEN || randomBytes(24).toString("hex");
+  // A wrong payout setting stops the start before the database is opened.
+  const withdrawals = (await withdrawalOptionsFromEnv(process.env)) ?? undefined;
+  const { feeBps, verificationWindowMs } = ledgerSettingsFromEnv(process.env);
   const db = await openDatabase(values.db);
-  const coordinator = await startCoordinator({ db, adminToken, port: parsePort(values.port) ?? 0, host: values.host, logger });
+  let coordinator;
+  try {
+    coordinator = await startCoordinator({ db, adminToken, port: parsePort(values.port) ?? 0, host: values.host, logger, withdrawals, feeBps, verificationWindowMs });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  if (!withdrawals) io.err("Withdrawals: off (set OFFPEAK_PAYOUT_RPC_URL, OFFPEAK_PAYOUT_CHAIN_ID and OFFPEAK_PAYOUT_TOKEN to pay out)");
+  else if (!withdrawals.chain) io.err("Withdrawals: taken here, paid by a coordinator that has the treasury key (none set)");
+  else io.err(`Withdrawals: paid in ${withdrawals.terms.tokenSymbol} on chain ${withdrawals.terms.chainId}`);
   if (!values.db) io.err("Database: in memory (pass --db DIR or --db postgres://… to keep the ledger)");
   io.out(`OFFPEAK_COORDINATOR_URL=${coordinator.wsUrl}`);
   io.out(`OFFPEAK_ADMIN_TOKEN=${adminToken}`);

@@ -1,5 +1,5 @@
 /**
- * The `offpeak` command: `up`, `node`, `coordinator`, `keys create`, `status`, `pause`, `resume`, `models`.
+ * The `offpeak` command: `up`, `node`, `coordinator`, `keys create`, `status`, `pause`, `resume`, `models`, `wallet`, `earnings`.
  */
 import { parseArgs } from "node:util";
 import { runCoordinatorCommand } from "./coordinator-command";
@@ -8,6 +8,9 @@ import { runModelsCommand } from "./models-command";
 import { runNodeCommand, runUpCommand } from "./node-commands";
 import { runPauseCommand, runResumeCommand } from "./pause-command";
 import { runStatusCommand } from "./status-command";
+import { runEarningsCommand } from "./earnings-command";
+import { runWithdrawCommand } from "./withdraw-command";
+import { runWalletCommand } from "./wallet-command";
 
 export const USAGE = `Usage: offpeak <command> [options]
 
@@ -19,9 +22,15 @@ Commands:
   status       [--json] [--data-dir DIR]                     the state of the node running on this machine
   pause        [--for 1h|30m|2h30m] [--until HH:MM] [--data-dir DIR]   stop sharing for a while (default 1 hour); running jobs go elsewhere
   resume       [--data-dir DIR]                              end a pause
+  earnings     [--range 24h|7d|30d] [--json] [--data-dir DIR]   available, pending, held and withdrawn earnings, jobs, and receipts the coordinator has not credited
   models list  [--json] [--data-dir DIR]                     installed models and the catalog, with a verdict for this machine
   models pull  <id|hf:owner/repo/file.gguf|https://…> [--data-dir DIR]   download and verify a model
   models rm    <id> [--data-dir DIR]                         delete an installed model (not the one being served)
+  wallet address [--json] [--data-dir DIR]                   the node's wallet address (where its earnings go)
+  wallet backup  [--yes] [--data-dir DIR]                    print the backup phrase (asks first)
+  wallet restore [--yes] [--data-dir DIR]                    replace the key with a backup phrase read from stdin
+  withdraw     --to 0x… --amount 12.50 [--yes] [--data-dir DIR]   pay available earnings out to an address (shows the fee, asks first)
+  withdraw     --history [--json] [--data-dir DIR]           past withdrawals, their status and transaction hash
 
 Common: --verbose (log everything to stderr), --help`;
 
@@ -52,6 +61,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return command ? 0 : 2;
   }
   if (command === "models") return runModelsCommand(rest, io);
+  if (command === "earnings") return runEarningsCommand(rest, io);
+  if (command === "withdraw") return runWithdrawCommand(rest, io);
+  if (command === "wallet") return runWalletCommand(rest, io);
   let parsed;
   try {
     parsed = parseArgs({

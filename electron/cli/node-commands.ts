@@ -31,6 +31,7 @@ export async function runUpCommand(values: CliValues, io: CliIo): Promise<number
   });
   const state = await network.control.getState();
   if (state.ok && state.value.model?.demo) io.err(`Model: ${state.value.model.label} — answers are gibberish; pass --model PATH for a real one.`);
+  if (state.ok && state.value.wallet.state !== "ready") io.err(`Not earning: ${state.value.wallet.reason ?? "the wallet is not open"}`);
   io.out(`OPENAI_BASE_URL=${network.openaiBaseUrl}`);
   io.out(`OPENAI_API_KEY=${network.apiKey}`);
   io.out(`DASHBOARD_URL=${network.dashboardUrl}`);
@@ -56,6 +57,8 @@ export async function runNodeCommand(values: CliValues, io: CliIo): Promise<numb
     modelPath: values.model,
     logger,
   });
+  const wallet = await host.agent.getWallet();
+  if (wallet.ok && wallet.value.state !== "ready") io.err(`Not earning: ${wallet.value.reason ?? "the wallet is not open"}`);
   io.out(`OFFPEAK_NODE_ADDRESS=${host.agent.address}`);
   io.out(`DASHBOARD_URL=${host.dashboardUrl}`);
   await io.stopSignal;

@@ -34,6 +34,7 @@ async function start() {
     preloadPath: "/app/dist/electron/preload.cjs",
     indexFile: INDEX,
     trayImagesDir: "/app/resources/tray",
+    platform: "linux",
   });
   fake.app.becomeReady();
   const app = await started;
@@ -51,7 +52,7 @@ describe("desktop app", () => {
   it("builds the tray menu and icon from the agent's state, and follows its changes", async () => {
     const { tray } = await start();
     expect(tray.menu?.items[0]).toMatchObject({ label: "Off: sharing is switched off", enabled: false });
-    expect(tray.image).toMatchObject({ file: "/app/resources/tray/tray-off.png" });
+    expect(tray.image).toMatchObject({ file: "/app/resources/tray/tray-off-light.png" });
     expect(tray.tooltip).toBe("Offpeak: Off: sharing is switched off");
 
     control.update({
@@ -60,7 +61,7 @@ describe("desktop app", () => {
       reason: "Earning: serving a job for offpeak-demo-tiny",
       earnings: { todayMicroUsd: 2_500_000, balanceMicroUsd: 3_000_000, jobsServed: 5 },
     });
-    expect(tray.image).toMatchObject({ file: "/app/resources/tray/tray-earning.png" });
+    expect(tray.image).toMatchObject({ file: "/app/resources/tray/tray-earning-light.png" });
     expect(menuItem(tray.menu?.items, "share").checked).toBe(true);
     expect(menuItem(tray.menu?.items, "today").label).toBe("Today: $2.50");
   });
@@ -86,7 +87,7 @@ describe("desktop app", () => {
     expect(until).toBeGreaterThanOrEqual(before + 3_600_000);
     expect(until).toBeLessThanOrEqual(Date.now() + 3_600_000);
     await vi.waitFor(() => expect(tray.menu?.items[0]?.label).toMatch(/^Paused until (tomorrow )?\d\d:\d\d$/));
-    expect(tray.image).toMatchObject({ file: "/app/resources/tray/tray-paused.png" });
+    expect(tray.image).toMatchObject({ file: "/app/resources/tray/tray-paused-light.png" });
 
     menuItem(tray.menu?.items, "resume").click?.();
     await vi.waitFor(() => expect(control.pauseCalls).toEqual([until, "resume"]));
@@ -186,5 +187,25 @@ describe("desktop app", () => {
     control.update({ activity: "paused", reason: "Paused: on battery" });
     const pushes = window.webContents.sent.filter((m) => m.channel === IPC_CHANNELS.state);
     expect(pushes.at(-1)?.args[0]).toMatchObject({ activity: "paused", reason: "Paused: on battery" });
+  });
+
+  it("keeps the machine awake while a job runs, and only then", async () => {
+    await start();
+    expect(fake.blockers.size).toBe(0);
+    const job = { jobId: "job_1", model: "offpeak-demo-tiny", startedAt: 1, completionTokens: 0 };
+    control.update({ activity: "earning", currentJob: job });
+    expect([...fake.blockers.values()]).toEqual(["prevent-app-suspension"]);
+    control.update({ currentJob: { ...job, completionTokens: 5 } });
+    expect(fake.powerSaveBlocker.startCalls).toHaveLength(1);
+    control.update({ activity: "ready", currentJob: null });
+    expect(fake.blockers.size).toBe(0);
+  });
+
+  it("releases the keep-awake blocker when the app quits mid-job", async () => {
+    await start();
+    control.update({ activity: "earning", currentJob: { jobId: "job_2", model: "m", startedAt: 1, completionTokens: 0 } });
+    expect(fake.blockers.size).toBe(1);
+    fake.app.emit("will-quit", new FakeEvent());
+    expect(fake.blockers.size).toBe(0);
   });
 });

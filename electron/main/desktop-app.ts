@@ -5,12 +5,15 @@
  */
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { app, ipcMain, type BrowserWindow } from "electron";
+import { app, ipcMain, powerSaveBlocker, systemPreferences, type BrowserWindow } from "electron";
 import type { ControlApi } from "../../shared/control-api";
 import { silentLogger, type Logger } from "../../shared/logger";
 import { isOwnWindowSender, registerControlIpc } from "./ipc";
 import { createMainWindow, showWindow } from "./main-window";
+import { createKeepAwake, keepAwakeWhileWorking } from "./keep-awake";
 import { createTray, type TrayController } from "./tray";
+import { startDesktopServices, type DesktopServicesOptions } from "./desktop-services";
+import { guardWalletSecrets, touchIdCheck } from "./wallet-guard";
 
 /** What the app needs from the agent (startLocalNetwork's result fits). */
 export interface DesktopAgent {
@@ -28,6 +31,10 @@ export interface DesktopAppOptions {
   readonly logger?: Logger;
   /** The clock the tray's pause items read (epoch ms). */
   readonly now?: () => number;
+  /** Settings, logs, updates, notifications (desktop-services.ts). */
+  readonly services?: DesktopServicesOptions;
+  /** The OS, for the tray's images (default: this process's). */
+  readonly platform?: NodeJS.Platform;
 }
 
 export interface DesktopApp {
@@ -58,12 +65,19 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
   await app.whenReady();
   const agent = await options.startAgent();
   const pageUrl = pathToFileURL(path.resolve(options.indexFile)).href;
+  const services = startDesktopServices(agent.control, options.services ?? {}, logger);
 
-  window = createMainWindow({ preloadPath: options.preloadPath, indexFile: options.indexFile, isQuitting: () => quitting });
+  window = createMainWindow({
+    preloadPath: options.preloadPath,
+    indexFile: options.indexFile,
+    isQuitting: () => quitting,
+    startHidden: services.startHidden,
+  });
   const own = window;
   const stopIpc = registerControlIpc({
     ipcMain,
-    control: agent.control,
+    // Read lazily: systemPreferences is only needed when the owner asks for the phrase.
+    control: guardWalletSecrets(services.control, touchIdCheck(() => systemPreferences)),
     isTrustedSender: (event) => isOwnWindowSender(event, { webContentsId: own.isDestroyed() ? null : own.webContents.id, pageUrl }),
     target: () => (own.isDestroyed() ? null : own.webContents),
     logger,
@@ -72,6 +86,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
   const tray = createTray({
     control: agent.control,
     imagesDir: options.trayImagesDir,
+    platform: options.platform,
     now: options.now ?? Date.now,
     actions: {
       setSharing: (on) => {
@@ -93,6 +108,8 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       quit: () => app.quit(),
     },
   });
+  // The machine stays awake while a job runs, and only then.
+  const stopKeepAwake = keepAwakeWhileWorking(agent.control, createKeepAwake(powerSaveBlocker));
   const first = await agent.control.getState();
   if (first.ok) tray.render(first.value);
 
@@ -102,6 +119,8 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     event.preventDefault();
     stopped = true;
     stopIpc();
+    stopKeepAwake();
+    services.stop();
     tray.destroy();
     agent
       .stop()

@@ -3,6 +3,7 @@ import { IPC_CHANNELS, type ControlMethod } from "../../shared/control-api";
 import { silentLogger } from "../../shared/logger";
 import { createFakeElectron, type FakeElectron } from "../../tests/fake-electron/electron";
 import { FakeControlApi } from "../../tests/fake-electron/fake-control-api";
+import { SAMPLE_PHRASE } from "../../tests/fake-electron/fake-wallet";
 import { CONTROL_METHODS, FOREIGN_SENDER_ERROR, isOwnWindowSender, registerControlIpc, type ControlIpcOptions } from "./ipc";
 
 const PAGE_URL = "file:///app/dist/renderer/index.html";
@@ -27,6 +28,16 @@ const VALID: Record<ControlMethod, unknown[]> = {
   pause: [Date.now() + 3_600_000],
   resume: [],
   getDiagnostics: [],
+  getWithdrawalTerms: [],
+  withdraw: [{ to: "0x90F8bf6A479f320ead074411a4B0e7944Ea8c9C1", amountMicroUsd: 5_000_000 }],
+  listWithdrawals: [],
+  getEarnings: ["7d"],
+  getWallet: [],
+  unlockWallet: [],
+  backupWallet: [true],
+  restoreWallet: [{ phrase: SAMPLE_PHRASE, confirm: false }],
+  showLogs: [],
+  exportLogs: [],
 };
 
 /** Argument lists each channel must refuse, with the error it answers. */
@@ -59,6 +70,31 @@ const INVALID: Record<ControlMethod, { args: unknown[]; error: RegExp }[]> = {
   ],
   resume: [{ args: [true], error: /resume takes no argument/ }],
   getDiagnostics: [{ args: ["now"], error: /getDiagnostics takes no argument/ }],
+  getWithdrawalTerms: [{ args: [1], error: /getWithdrawalTerms takes no argument/ }],
+  withdraw: [
+    { args: [], error: /withdraw expects \{to, amountMicroUsd\}/ },
+    { args: [{ to: "0x90F8bf6A479f320ead074411a4B0e7944Ea8c9C1", amountMicroUsd: 12.5 }], error: /withdraw expects/ },
+    { args: ["0x90F8bf6A479f320ead074411a4B0e7944Ea8c9C1"], error: /withdraw expects/ },
+  ],
+  listWithdrawals: [{ args: ["all"], error: /listWithdrawals takes no argument/ }],
+  getEarnings: [
+    { args: ["1y"], error: /getEarnings expects a period/ },
+    { args: [], error: /getEarnings expects a period/ },
+  ],
+  getWallet: [{ args: [1], error: /getWallet takes no argument/ }],
+  unlockWallet: [{ args: ["pw"], error: /unlockWallet takes no argument/ }],
+  backupWallet: [
+    { args: [], error: /backupWallet needs the owner's confirmation/ },
+    { args: [false], error: /backupWallet needs the owner's confirmation/ },
+    { args: ["yes"], error: /backupWallet needs the owner's confirmation/ },
+  ],
+  restoreWallet: [
+    { args: [SAMPLE_PHRASE], error: /restoreWallet expects \{ phrase, confirm \}/ },
+    { args: [{ phrase: SAMPLE_PHRASE }], error: /restoreWallet expects/ },
+    { args: [{ phrase: "", confirm: true }], error: /restoreWallet expects/ },
+  ],
+  showLogs: [{ args: ["/"], error: /showLogs takes no argument/ }],
+  exportLogs: [{ args: ["/tmp/out.txt"], error: /exportLogs takes no argument/ }],
 };
 
 let fake: FakeElectron;
@@ -67,7 +103,20 @@ let pushed: { channel: string; args: unknown[] }[];
 let stop: () => void;
 
 /** Every call the fake agent recorded, to prove a refused call never reached it. */
-const agentCalls = () => [control.sharingCalls, control.settingsCalls, control.pullCalls, control.cancelCalls, control.removeCalls, control.useCalls, control.pauseCalls].flat();
+const agentCalls = () =>
+  [
+    control.sharingCalls,
+    control.settingsCalls,
+    control.pullCalls,
+    control.cancelCalls,
+    control.removeCalls,
+    control.useCalls,
+    control.pauseCalls,
+    control.wallet.backupCalls,
+    control.wallet.restoreCalls,
+    control.withdrawals.calls,
+    control.logCalls,
+  ].flat();
 
 beforeEach(async () => {
   fake = createFakeElectron();
@@ -78,6 +127,8 @@ beforeEach(async () => {
   });
   await control.pullModel("llama-3.2-3b-instruct-q4_k_m");
   control.pullCalls.length = 0;
+  // The log methods answer as in the desktop app (headless they refuse, which another test shows).
+  control.logExportPath = "/downloads/offpeak-logs.txt";
   pushed = [];
   stop = registerControlIpc({
     // The fake registers handlers the way Electron does; its parameter types are looser.
@@ -92,7 +143,8 @@ beforeEach(async () => {
 describe("control IPC", () => {
   it("registers one handler per method of the contract and removes them all", () => {
     expect(fake.handlerChannels().sort()).toEqual(CONTROL_METHODS.map((m) => IPC_CHANNELS[m]).sort());
-    expect(CONTROL_METHODS).toHaveLength(12);
+    // Every channel but the state push is a method.
+    expect(CONTROL_METHODS).toHaveLength(Object.keys(IPC_CHANNELS).length - 1);
     stop();
     expect(fake.handlerChannels()).toEqual([]);
   });

@@ -33,6 +33,16 @@ const PAYLOAD_ERRORS: Readonly<Record<ControlMethod, string>> = {
   pause: "pause expects the time the pause ends, in epoch milliseconds.",
   resume: "resume takes no argument.",
   getDiagnostics: "getDiagnostics takes no argument.",
+  getEarnings: 'getEarnings expects a period: "24h", "7d" or "30d".',
+  getWithdrawalTerms: "getWithdrawalTerms takes no argument.",
+  withdraw: "withdraw expects {to, amountMicroUsd}: an address and a whole, positive number of micro-USD.",
+  listWithdrawals: "listWithdrawals takes no argument.",
+  getWallet: "getWallet takes no argument.",
+  unlockWallet: "unlockWallet takes no argument.",
+  backupWallet: "backupWallet needs the owner's confirmation: true.",
+  restoreWallet: "restoreWallet expects { phrase, confirm }.",
+  showLogs: "showLogs takes no argument.",
+  exportLogs: "exportLogs takes no argument.",
 };
 
 /** Every method the bridge carries, in the contract's order. */

@@ -47,3 +47,27 @@ export function createKeepAwake(powerSaveBlocker: PowerSaveBlockerLike): KeepAwa
     },
   };
 }
+
+/** The part of the agent's control API that says whether a job runs. */
+export interface JobStateSource {
+  onState(listener: (state: { currentJob: unknown }) => void): () => void;
+}
+
+/**
+ * Holds `keepAwake` while the node's state shows a running job, and releases it when the state
+ * shows none; returns the function that stops following (and releases the blocker).
+ */
+export function keepAwakeWhileWorking(source: JobStateSource, keepAwake: KeepAwake): () => void {
+  let working = false;
+  const stop = source.onState((state) => {
+    const now = state.currentJob !== null;
+    if (now === working) return;
+    working = now;
+    if (now) keepAwake.jobStarted();
+    else keepAwake.jobEnded();
+  });
+  return () => {
+    stop();
+    keepAwake.dispose();
+  };
+}

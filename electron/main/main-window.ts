@@ -10,6 +10,8 @@ export interface MainWindowOptions {
   readonly indexFile: string;
   /** True once the owner chose Quit: then closing really closes. */
   readonly isQuitting: () => boolean;
+  /** Started at login: the page loads, the window waits for the owner to open it from the tray. */
+  readonly startHidden?: boolean;
 }
 
 /** Creates the window (hidden until its page is ready) and loads the renderer. */
@@ -40,7 +42,7 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     event.preventDefault();
     window.hide();
   });
-  window.once("ready-to-show", () => window.show());
+  if (options.startHidden !== true) window.once("ready-to-show", () => window.show());
 
   void window.loadFile(options.indexFile);
   return window;

@@ -1,10 +1,7 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { nodeActivitySchema } from "../../shared/control-api";
 import type { MenuItemConstructorOptions } from "electron";
 import { sampleNodeState } from "../../tests/fake-electron/fake-control-api";
-import { trayImageFile, trayMenuTemplate, trayTooltip, type TrayActions } from "./tray-menu";
+import { trayMenuTemplate, trayTooltip, type TrayActions } from "./tray-menu";
 
 function recorder() {
   const calls: string[] = [];
@@ -75,7 +72,7 @@ describe("tray menu", () => {
       sharing: true,
       activity: "ready",
       reason: "Ready: waiting for jobs",
-      decision: { share: true, reason: "Sharing: inside your schedule until 07:00", nextChangeAt: null },
+      decision: { share: true, reason: "Sharing: inside your schedule until 07:00", nextChangeAt: null, pausedByOwner: false },
     });
     expect(trayMenuTemplate(ready, recorder().actions)[0]?.label).toBe("Ready: waiting for jobs · Sharing: inside your schedule until 07:00");
     expect(trayTooltip(ready)).toBe("Offpeak: Ready: waiting for jobs · Sharing: inside your schedule until 07:00");
@@ -83,7 +80,7 @@ describe("tray menu", () => {
       sharing: true,
       activity: "paused",
       reason: "Paused until 14:30",
-      decision: { share: false, reason: "Paused until 14:30", nextChangeAt: 1 },
+      decision: { share: false, reason: "Paused until 14:30", nextChangeAt: 1, pausedByOwner: true },
     });
     expect(trayMenuTemplate(paused, recorder().actions)[0]?.label).toBe("Paused until 14:30");
   });
@@ -105,7 +102,7 @@ describe("tray menu", () => {
       sharing: true,
       activity: "paused",
       reason: "Paused until 14:30",
-      decision: { share: false, reason: "Paused until 14:30", nextChangeAt: 1 },
+      decision: { share: false, reason: "Paused until 14:30", nextChangeAt: 1, pausedByOwner: true },
     });
     click(item(trayMenuTemplate(paused, actions), "resume"));
     expect(calls).toEqual(["resume"]);
@@ -113,23 +110,8 @@ describe("tray menu", () => {
       sharing: true,
       activity: "paused",
       reason: "Paused: on battery",
-      decision: { share: false, reason: "Paused: on battery", nextChangeAt: null },
+      decision: { share: false, reason: "Paused: on battery", nextChangeAt: null, pausedByOwner: false },
     });
     expect(trayMenuTemplate(onBattery, actions).some((m) => m.id === "resume")).toBe(false);
-  });
-
-  it("picks an image per activity", () => {
-    expect(trayImageFile("earning")).toBe("tray-earning.png");
-    expect(trayImageFile("paused")).toBe("tray-paused.png");
-    expect(trayImageFile(null)).toBe("tray-connecting.png");
-  });
-
-  it("has a 1x and a 2x image in resources/tray for every activity", () => {
-    const dir = path.resolve(import.meta.dirname, "../../resources/tray");
-    for (const activity of nodeActivitySchema.options) {
-      const file = trayImageFile(activity);
-      expect(existsSync(path.join(dir, file)), file).toBe(true);
-      expect(existsSync(path.join(dir, file.replace(".png", "@2x.png"))), file).toBe(true);
-    }
   });
 });

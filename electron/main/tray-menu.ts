@@ -3,7 +3,7 @@
  * without Electron. The shell turns the template into a native menu.
  */
 import type { MenuItemConstructorOptions } from "electron";
-import type { NodeActivity, NodeState } from "../../shared/control-api";
+import type { NodeState } from "../../shared/control-api";
 import { formatUsd } from "../../shared/money";
 import { isPausedByOwner, oneHourFrom, tomorrowMorning } from "../../shared/pause-times";
 
@@ -15,11 +15,6 @@ export interface TrayActions {
   resume(): void;
   openWindow(): void;
   quit(): void;
-}
-
-/** File name (in resources/tray) of the tray image for an activity. */
-export function trayImageFile(activity: NodeActivity | null): string {
-  return `tray-${activity ?? "connecting"}.png`;
 }
 
 /**

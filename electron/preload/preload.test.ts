@@ -3,7 +3,22 @@ import { IPC_CHANNELS, type ControlApi, type ControlMethod, type NodeState } fro
 import { DEFAULT_SETTINGS } from "../../shared/settings";
 import { createFakeElectron, type FakeElectron } from "../../tests/fake-electron/electron";
 import { sampleCatalog, sampleDiagnostics, sampleInstalled, sampleNodeState } from "../../tests/fake-electron/fake-control-api";
+import { SAMPLE_ADDRESS, SAMPLE_PHRASE, sampleWalletStatus } from "../../tests/fake-electron/fake-wallet";
 import type { BAD_REPLY_ERROR as BadReplyError, createBridge as CreateBridge } from "./preload";
+import { sampleWithdrawalTerms } from "../../tests/fake-electron/fake-withdrawals";
+
+const SAMPLE_WITHDRAWAL = {
+  id: "wd_1",
+  to: SAMPLE_ADDRESS,
+  amountMicroUsd: 5_000_000,
+  feeMicroUsd: 100_000,
+  status: "sent",
+  txHash: `0x${"ab".repeat(32)}`,
+  failureReason: null,
+  chainId: 8453,
+  createdAt: 1_750_000_000_000,
+  updatedAt: 1_750_000_060_000,
+};
 
 let fake: FakeElectron;
 let BAD_REPLY_ERROR: typeof BadReplyError;
@@ -50,6 +65,43 @@ const CASES: { method: ControlMethod; call: (a: ControlApi) => Promise<unknown>;
     value: { node: { share: false, reason: "Paused until 14:30" }, coordinator: sampleDiagnostics() },
     bad: { node: { share: false, reason: "Paused" }, coordinator: { ...sampleDiagnostics(), jobsLastHour: -1 } },
   },
+  {
+    method: "getWithdrawalTerms",
+    call: (a) => a.getWithdrawalTerms(),
+    args: [],
+    value: sampleWithdrawalTerms(SAMPLE_ADDRESS),
+    bad: { ...sampleWithdrawalTerms(SAMPLE_ADDRESS), feeMicroUsd: 0.5 },
+  },
+  {
+    method: "withdraw",
+    call: (a) => a.withdraw({ to: SAMPLE_ADDRESS, amountMicroUsd: 5_000_000 }),
+    args: [{ to: SAMPLE_ADDRESS, amountMicroUsd: 5_000_000 }],
+    value: SAMPLE_WITHDRAWAL,
+    bad: { ...SAMPLE_WITHDRAWAL, status: "pending" },
+  },
+  { method: "listWithdrawals", call: (a) => a.listWithdrawals(), args: [], value: [SAMPLE_WITHDRAWAL], bad: [{ id: "wd_1" }] },
+  { method: "getWallet", call: (a) => a.getWallet(), args: [], value: { ...sampleWalletStatus(), address: SAMPLE_ADDRESS }, bad: { address: SAMPLE_ADDRESS } },
+  {
+    method: "unlockWallet",
+    call: (a) => a.unlockWallet(),
+    args: [],
+    value: { ...sampleWalletStatus({ state: "locked", reason: "Keychain locked: unlock it to earn" }), address: null },
+    bad: { ...sampleWalletStatus({ state: "asleep" as never }), address: null },
+  },
+  {
+    method: "backupWallet",
+    call: (a) => a.backupWallet(true),
+    args: [true],
+    value: { address: SAMPLE_ADDRESS, phrase: SAMPLE_PHRASE, kind: "bip39" },
+    bad: { address: SAMPLE_ADDRESS, phrase: SAMPLE_PHRASE, kind: "seed" },
+  },
+  {
+    method: "restoreWallet",
+    call: (a) => a.restoreWallet({ phrase: SAMPLE_PHRASE, confirm: false }),
+    args: [{ phrase: SAMPLE_PHRASE, confirm: false }],
+    value: { address: SAMPLE_ADDRESS, previousAddress: null, kind: "bip39", replaced: false },
+    bad: { address: SAMPLE_ADDRESS, replaced: "no" },
+  },
 ];
 
 describe("preload bridge", () => {
@@ -59,9 +111,19 @@ describe("preload bridge", () => {
       [
         "cancelDownload",
         "getDiagnostics",
+        "getEarnings",
+        "getWithdrawalTerms",
+        "withdraw",
+        "listWithdrawals",
         "getSettings",
         "getState",
+        "getWallet",
+        "unlockWallet",
+        "backupWallet",
+        "restoreWallet",
         "listModels",
+        "showLogs",
+        "exportLogs",
         "onState",
         "pause",
         "pullModel",

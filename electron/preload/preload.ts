@@ -59,6 +59,16 @@ export function createBridge(ipc: BridgeIpc, options: BridgeOptions = {}): Contr
     pause: (until) => call("pause", until),
     resume: () => call("resume"),
     getDiagnostics: () => call("getDiagnostics"),
+    getEarnings: (range) => call("getEarnings", range),
+    getWithdrawalTerms: () => call("getWithdrawalTerms"),
+    withdraw: (request) => call("withdraw", request),
+    listWithdrawals: () => call("listWithdrawals"),
+    getWallet: () => call("getWallet"),
+    unlockWallet: () => call("unlockWallet"),
+    backupWallet: (confirm) => call("backupWallet", confirm),
+    restoreWallet: (request) => call("restoreWallet", request),
+    showLogs: () => call("showLogs"),
+    exportLogs: () => call("exportLogs"),
     onState(listener) {
       const handler = (_event: IpcRendererEvent, payload: unknown) => {
         const state = nodeStateSchema.safeParse(payload);

@@ -222,6 +222,8 @@ export class LlamaGenerator {
     let text = "";
     let completionTokens = 0;
     let pendingCount = 0;
+    let chunkTokens: Token[] = [];
+    let firstChunk = true;
     const filter = new StopSequenceFilter(sampling.stop, (chunk, count) => {
       text += chunk;
       completionTokens += count;
@@ -236,11 +238,19 @@ export class LlamaGenerator {
       const result = await completion.generateCompletionWithMeta(prompt.tokens, {
         onToken: (tokens) => {
           pendingCount += tokens.length;
+          chunkTokens = tokens;
         },
         onTextChunk: (chunk) => {
           const count = Math.max(1, pendingCount);
           pendingCount = 0;
-          if (filter.push(chunk, count)) halt.abort();
+          // node-llama-cpp renders the first generated tokens without what precedes them, which
+          // drops a word's leading space ("The little dog" + "was"). A raw completion must join
+          // its prompt exactly (as OpenAI's does), and so must a continuation join the answer it
+          // continues: their first chunk is rendered after the prompt's last tokens.
+          const inContext = firstChunk && (prompt.prefilled || request.input.kind === "completion");
+          const text = inContext ? this.llamaModel.detokenize(chunkTokens, false, prompt.tokens.slice(-16)) : chunk;
+          firstChunk = false;
+          if (filter.push(text, count)) halt.abort();
         },
         signal: halt.signal,
         stopOnAbortSignal: true,
@@ -274,17 +284,19 @@ export class LlamaGenerator {
   }
 
   /** The tokens evaluated for a job (without the beginning-of-sequence token the completion adds). */
-  private promptTokens(input: JobInput): { tokens: Token[]; stopTriggers: LlamaText[] } {
+  private promptTokens(input: JobInput): { tokens: Token[]; stopTriggers: LlamaText[]; prefilled: boolean } {
     const model = this.llamaModel;
     const bos = beginningToken(model);
+    const prefilled = (input.prefill ?? "") !== "";
     if (input.kind === "completion") {
-      return { tokens: model.tokenize(input.prompt, false, bos === null ? undefined : "trimLeadingSpace"), stopTriggers: [] };
+      const text = input.prompt + (input.prefill ?? "");
+      return { tokens: model.tokenize(text, false, bos === null ? undefined : "trimLeadingSpace"), stopTriggers: [], prefilled };
     }
     const wrapper = resolveChatWrapper(model);
-    const state = wrapper.generateContextState({ chatHistory: chatHistoryOf(input.messages) });
+    const state = wrapper.generateContextState({ chatHistory: chatHistoryOf(input.messages, input.prefill ?? "") });
     const tokens = state.contextText.tokenize(model.tokenizer);
     if (bos !== null && tokens[0] === bos) tokens.shift();
-    return { tokens, stopTriggers: state.stopGenerationTriggers };
+    return { tokens, stopTriggers: state.stopGenerationTriggers, prefilled };
   }
 
   /** Frees the context, the model and the backend. */
@@ -305,7 +317,8 @@ function beginningToken(model: LlamaModel): Token | null {
   return model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
 }
 
-function chatHistoryOf(messages: readonly ChatMessage[]): ChatHistoryItem[] {
+/** The chat history of a job; the assistant's open turn starts with `prefill` (a continuation). */
+function chatHistoryOf(messages: readonly ChatMessage[], prefill: string): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = messages.map((message): ChatHistoryItem => {
     switch (message.role) {
       case "system":
@@ -317,7 +330,7 @@ function chatHistoryOf(messages: readonly ChatMessage[]): ChatHistoryItem[] {
         return { type: "model", response: [message.content] };
     }
   });
-  history.push({ type: "model", response: [] });
+  history.push({ type: "model", response: prefill === "" ? [] : [prefill] });
   return history;
 }
 

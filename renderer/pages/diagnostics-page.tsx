@@ -67,6 +67,12 @@ function CoordinatorCard(props: { view: NonNullable<Diagnostics["coordinator"]>;
         <dt>Waiting in the queue</dt>
         <dd data-testid="diag-queued">{count(view.queued, "job", "jobs")}</dd>
       </dl>
+      {view.quarantine && (
+        <p className="form-error" role="alert" data-testid="diag-quarantine">
+          Quarantined since {new Date(view.quarantine.since).toLocaleString()}: {view.quarantine.reason}. The network sends this machine no
+          jobs and holds its pending earnings.
+        </p>
+      )}
       {view.notes.length > 0 && (
         <ul className="sentences notes" aria-label="Notes from the network">
           {view.notes.map((note) => (

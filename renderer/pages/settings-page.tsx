@@ -6,6 +6,8 @@
 import { useCallback, useId, useState, type FormEvent } from "react";
 import type { Settings } from "../../shared/settings";
 import { ConfirmDialog } from "../components/confirm-dialog";
+import { DesktopSettingsCard } from "../components/desktop-settings-card";
+import { LogsCard } from "../components/logs-card";
 import { NumberField } from "../components/number-field";
 import { StatusMessage } from "../components/status-message";
 import { useLoader } from "../use-loader";
@@ -175,6 +177,8 @@ function SettingsForm(props: { settings: Settings; connected: boolean; onSaved(s
           </button>
         </div>
       </form>
+      <DesktopSettingsCard settings={settings} disabled={disabled} save={(patch, success) => void save(patch, success)} />
+      <LogsCard connected={props.connected} />
       {confirming && (
         <ConfirmDialog title="Run without the sandbox?" confirmLabel="Run without sandbox" tone="danger" onConfirm={confirmUnsandboxed} onCancel={cancelUnsandboxed}>
           <p>

@@ -1,68 +1,70 @@
 /**
- * Draws the tray images: a coloured dot per node activity, at 16 px and 32 px (@2x), as PNG.
+ * Draws the tray images: for each node activity a shape that says it without colour (template
+ * images for the macOS menu bar: black and alpha only), and the same shape in colour for light
+ * and dark taskbars on Windows and Linux; each at 16 px and 32 px (@2x).
  * Run with `npx tsx resources/tray/make-tray-images.ts`; the images are kept in the repository.
  */
-import { writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { deflateSync } from "node:zlib";
+import type { NodeActivity } from "../../shared/control-api";
+import { retinaName, TRAY_IMAGE_VARIANTS, TRAY_STATES, trayImageName, type TrayImageVariant } from "../../electron/main/tray-images";
+import { disc, distance, encodePng, minus, rasterise, rect, ring, union, type Rgb, type Shape } from "../png-image";
 
-const COLOURS: Record<string, readonly [number, number, number]> = {
-  earning: [31, 157, 85],
-  ready: [47, 111, 237],
-  paused: [211, 139, 0],
-  off: [138, 145, 156],
-  connecting: [211, 139, 0],
-  error: [210, 60, 60],
+/** Dashes around a ring: the node is still looking for the coordinator. */
+const dashedRing: Shape = (x, y) => {
+  const turn = (Math.atan2(y - 0.5, x - 0.5) / (2 * Math.PI) + 1) % 1;
+  return ring(0.42, 0.13)(x, y) && Math.floor(turn * 8) % 2 === 0;
 };
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
+/** One shape per state, told apart in a monochrome menu bar. */
+export const TRAY_SHAPES: Readonly<Record<NodeActivity, Shape>> = {
+  // A full disc: working and earning.
+  earning: disc(0.42),
+  // A ring with a dot: on, waiting for a job.
+  ready: union(ring(0.42, 0.12), disc(0.14)),
+  connecting: dashedRing,
+  // The pause sign.
+  paused: union(rect(0.24, 0.16, 0.42, 0.84), rect(0.58, 0.16, 0.76, 0.84)),
+  // A thin, empty ring.
+  off: ring(0.42, 0.08),
+  // A disc with an exclamation mark cut out.
+  error: minus(disc(0.44), union(rect(0.43, 0.17, 0.57, 0.58), (x, y) => distance(x, y, 0.5, 0.74) < 0.08)),
+};
 
-function crc32(bytes: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = (CRC_TABLE[(c ^ b) & 0xff] ?? 0) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+/** Colours for a light taskbar (darker tones) and a dark one (brighter tones). */
+const COLOURS: Readonly<Record<"light" | "dark", Readonly<Record<NodeActivity, Rgb>>>> = {
+  light: {
+    earning: [24, 128, 68],
+    ready: [37, 99, 235],
+    connecting: [180, 110, 0],
+    paused: [180, 110, 0],
+    off: [90, 96, 108],
+    error: [200, 40, 40],
+  },
+  dark: {
+    earning: [74, 222, 128],
+    ready: [110, 170, 255],
+    connecting: [251, 191, 36],
+    paused: [251, 191, 36],
+    off: [210, 214, 220],
+    error: [255, 120, 120],
+  },
+};
+
+/** The PNG of one state in one variant at one size. */
+export function trayPng(activity: NodeActivity, variant: TrayImageVariant, size: number): Buffer {
+  const colour: Rgb = variant === "template" ? [0, 0, 0] : COLOURS[variant][activity];
+  return encodePng(size, rasterise(size, [{ shape: TRAY_SHAPES[activity], colour }]));
 }
 
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
-/** An RGBA PNG of a filled, anti-aliased circle (a ring for "off"). */
-function dotPng(size: number, [r, g, b]: readonly [number, number, number], ring: boolean): Buffer {
-  const rows: Buffer[] = [];
-  const centre = size / 2;
-  const outer = size * 0.36;
-  const inner = outer - size * 0.12;
-  for (let y = 0; y < size; y++) {
-    const row = Buffer.alloc(1 + size * 4);
-    for (let x = 0; x < size; x++) {
-      const d = Math.hypot(x + 0.5 - centre, y + 0.5 - centre);
-      let alpha = Math.min(1, Math.max(0, outer - d + 0.5));
-      if (ring) alpha *= Math.min(1, Math.max(0, d - inner + 0.5));
-      row.set([r, g, b, Math.round(alpha * 255)], 1 + x * 4);
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+  const dir = import.meta.dirname;
+  for (const old of readdirSync(dir).filter((f) => f.endsWith(".png"))) rmSync(path.join(dir, old));
+  for (const activity of TRAY_STATES) {
+    for (const variant of TRAY_IMAGE_VARIANTS) {
+      const name = trayImageName(activity, variant);
+      writeFileSync(path.join(dir, name), trayPng(activity, variant, 16));
+      writeFileSync(path.join(dir, retinaName(name)), trayPng(activity, variant, 32));
     }
-    rows.push(row);
   }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(size, 0);
-  header.writeUInt32BE(size, 4);
-  header.set([8, 6, 0, 0, 0], 8);
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk("IHDR", header), chunk("IDAT", deflateSync(Buffer.concat(rows))), chunk("IEND", Buffer.alloc(0))]);
-}
-
-const dir = import.meta.dirname;
-for (const [activity, colour] of Object.entries(COLOURS)) {
-  const ring = activity === "off";
-  writeFileSync(path.join(dir, `tray-${activity}.png`), dotPng(16, colour, ring));
-  writeFileSync(path.join(dir, `tray-${activity}@2x.png`), dotPng(32, colour, ring));
 }

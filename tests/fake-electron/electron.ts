@@ -82,6 +82,7 @@ export function createFakeElectron(options: { singleInstanceLock?: boolean } = {
   const utilityProcesses: FakeUtilityProcess[] = [];
   let nextUtilityPid = 40_000;
   const handlers = new Map<string, (event: unknown, ...args: unknown[]) => unknown>();
+  const ipcListeners = new Map<string, Set<(event: unknown, ...args: unknown[]) => void>>();
   const exposed = new Map<string, unknown>();
   const rendererListeners = new Map<string, Set<(...args: unknown[]) => void>>();
 
@@ -116,6 +117,27 @@ export function createFakeElectron(options: { singleInstanceLock?: boolean } = {
     }
     getAppPath(): string {
       return process.cwd();
+    }
+    /** False like a run from source; tests of packaged behaviour set it. */
+    isPackaged = false;
+    version = "0.1.0";
+    getVersion(): string {
+      return this.version;
+    }
+    /** Folders `getPath` answers with; tests set them (e.g. to a temporary folder). */
+    readonly paths: Record<string, string> = {};
+    getPath(name: string): string {
+      const found = this.paths[name];
+      if (found === undefined) throw new Error(`fake app has no path '${name}'`);
+      return found;
+    }
+    /** Every setLoginItemSettings call, in order; getLoginItemSettings answers with the last. */
+    readonly loginItemCalls: Record<string, unknown>[] = [];
+    setLoginItemSettings(settings: Record<string, unknown>): void {
+      this.loginItemCalls.push(settings);
+    }
+    getLoginItemSettings(): { openAtLogin: boolean } {
+      return { openAtLogin: Boolean(this.loginItemCalls.at(-1)?.openAtLogin) };
     }
   }
   const app = new FakeApp();
@@ -257,8 +279,71 @@ export function createFakeElectron(options: { singleInstanceLock?: boolean } = {
     },
   };
 
+  /** `nativeTheme`: tests set `shouldUseDarkColors` and call `change()` as the OS would. */
+  class FakeNativeTheme extends EventEmitter {
+    shouldUseDarkColors = false;
+    themeSource: "system" | "light" | "dark" = "system";
+    /** Test helper: the OS switched to dark (true) or light. */
+    change(dark: boolean): void {
+      this.shouldUseDarkColors = dark;
+      this.emit("updated");
+    }
+  }
+  const nativeTheme = new FakeNativeTheme();
+
+  /** Every Notification shown, oldest first. */
+  const notifications: FakeNotification[] = [];
+  class FakeNotification extends EventEmitter {
+    static supported = true;
+    static isSupported(): boolean {
+      return FakeNotification.supported;
+    }
+    shown = false;
+    constructor(readonly options: { title: string; body?: string; silent?: boolean }) {
+      super();
+    }
+    show(): void {
+      this.shown = true;
+      notifications.push(this);
+    }
+    close(): void {}
+  }
+
+  /** `shell`: what the app asked the OS to reveal or open. */
+  const shell = {
+    shownItems: [] as string[],
+    openedPaths: [] as string[],
+    openedExternal: [] as string[],
+    showItemInFolder(fullPath: string): void {
+      shell.shownItems.push(fullPath);
+    },
+    async openPath(fullPath: string): Promise<string> {
+      shell.openedPaths.push(fullPath);
+      return "";
+    },
+    async openExternal(url: string): Promise<void> {
+      shell.openedExternal.push(url);
+    },
+  };
+
+  /** `session.defaultSession`: the handlers the app installed, for tests to call. */
+  const defaultSession = {
+    permissionRequestHandler: null as ((...args: unknown[]) => void) | null,
+    permissionCheckHandler: null as ((...args: unknown[]) => boolean) | null,
+    setPermissionRequestHandler(handler: ((...args: unknown[]) => void) | null): void {
+      defaultSession.permissionRequestHandler = handler;
+    },
+    setPermissionCheckHandler(handler: ((...args: unknown[]) => boolean) | null): void {
+      defaultSession.permissionCheckHandler = handler;
+    },
+  };
+
   const module = {
     app,
+    nativeTheme,
+    Notification: FakeNotification,
+    shell,
+    session: { defaultSession },
     BrowserWindow: FakeBrowserWindow,
     Tray: FakeTray,
     powerMonitor,
@@ -279,6 +364,16 @@ export function createFakeElectron(options: { singleInstanceLock?: boolean } = {
       },
       removeHandler(channel: string): void {
         handlers.delete(channel);
+      },
+      /** `ipcMain.on` (the app uses `handle`; electron-store's constructor uses `on`). */
+      on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): void {
+        const set = ipcListeners.get(channel) ?? new Set();
+        set.add(listener);
+        ipcListeners.set(channel, set);
+      },
+      removeAllListeners(channel?: string): void {
+        if (channel === undefined) ipcListeners.clear();
+        else ipcListeners.delete(channel);
       },
     },
     contextBridge: {
@@ -306,6 +401,10 @@ export function createFakeElectron(options: { singleInstanceLock?: boolean } = {
   return {
     module,
     app,
+    nativeTheme,
+    notifications,
+    shell,
+    defaultSession,
     windows,
     trays,
     powerMonitor,
@@ -330,6 +429,8 @@ export function createFakeElectron(options: { singleInstanceLock?: boolean } = {
       for (const listener of rendererListeners.get(channel) ?? []) listener({}, ...args);
     },
     handlerChannels: () => [...handlers.keys()],
+    /** Channels with an `ipcMain.on` listener. */
+    listenerChannels: () => [...ipcListeners.entries()].filter(([, set]) => set.size > 0).map(([channel]) => channel),
   };
 }
 

@@ -4,7 +4,9 @@
  * does (sharing moves the activity, a pull starts a download in `state.downloads`, Use changes
  * the served model) and pushes every state change to its listeners. Tests drive downloads with
  * {@link FakeControlApi.progressDownload}, {@link FakeControlApi.finishDownload} and
- * {@link FakeControlApi.failDownload}.
+ * {@link FakeControlApi.failDownload}. Its wallet (fake-wallet.ts) backs up and restores real
+ * phrases; {@link FakeWallet.lock} shows a locked keychain. Its withdrawals (fake-withdrawals.ts)
+ * are checked as the coordinator checks them, and tests move them on with `withdrawals.advance`.
  */
 import type {
   CatalogModelView,
@@ -15,9 +17,16 @@ import type {
   ModelsView,
   NodeState,
   Result,
+  WalletRestoreRequest,
 } from "../../shared/control-api";
+import { DESKTOP_ONLY_ERROR } from "../../shared/control-api";
 import { applySettingsPatch, DEFAULT_SETTINGS, type Settings } from "../../shared/settings";
 import { decideSharing } from "../../shared/sharing-policy";
+import type { EarningsRange, EarningsView } from "../../shared/earnings-view";
+import { sampleEarningsView } from "./fake-earnings";
+import { FakeWallet, SAMPLE_ADDRESS, sampleWalletStatus } from "./fake-wallet";
+import { FakeWithdrawals } from "./fake-withdrawals";
+import type { WithdrawalAsk } from "../../shared/withdrawal";
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
@@ -28,7 +37,7 @@ export function sampleNodeState(overrides: Partial<NodeState> = {}): NodeState {
     sharing: false,
     activity: "off",
     reason: "Off: sharing is switched off",
-    address: "0x5b3E6f1c0D7A4c2b9E8F3a1d6C0b7e4A2f9D1c38",
+    address: SAMPLE_ADDRESS,
     coordinator: { url: "ws://127.0.0.1:4100/node", connected: true },
     model: { id: "offpeak-demo-tiny", label: "Offpeak demo (tiny)", path: "/models/demo.gguf", demo: true, contextSize: 512 },
     hardware: {
@@ -54,7 +63,7 @@ export function sampleNodeState(overrides: Partial<NodeState> = {}): NodeState {
     worker: { state: "ready", reason: null },
     warnings: [],
     downloads: [],
-    decision: { share: true, reason: "Sharing: always on", nextChangeAt: null },
+    decision: { share: true, reason: "Sharing: always on", nextChangeAt: null, pausedByOwner: false },
     signals: {
       latest: {
         now: Date.UTC(2025, 0, 1, 12, 0, 0),
@@ -73,6 +82,7 @@ export function sampleNodeState(overrides: Partial<NodeState> = {}): NodeState {
       },
       available: { idle: true, battery: false, thermal: false, processes: true, fullscreen: false, gpu: false, memory: true },
     },
+    wallet: sampleWalletStatus(),
     ...overrides,
   };
 }
@@ -159,11 +169,16 @@ export class FakeControlApi implements ControlApi {
   timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   /** When set, calls fail with this message. */
   failWith: string | null = null;
+  /** The wallet: backup and restore calls, and a keychain to lock. */
+  readonly wallet: FakeWallet = new FakeWallet(this);
+  /** Withdrawals: terms, balance and history; `withdrawals.advance` moves one on as the payout would. */
+  readonly withdrawals: FakeWithdrawals = new FakeWithdrawals(SAMPLE_ADDRESS);
 
   constructor(
     initial: NodeState = sampleNodeState(),
     models: ModelsView = { installed: sampleInstalled(), catalog: sampleCatalog() },
-    settings: Settings = DEFAULT_SETTINGS,
+    // Onboarded already: most specs start on the Dashboard; onboarding specs pass DEFAULT_SETTINGS.
+    settings: Settings = { ...DEFAULT_SETTINGS, onboarded: true },
   ) {
     this.current = initial;
     this.models = models;
@@ -331,12 +346,48 @@ export class FakeControlApi implements ControlApi {
     this.update(patch);
   }
 
+  /** Every getEarnings period asked for, in order. */
+  readonly earningsCalls: EarningsRange[] = [];
+  /** What getEarnings answers for a period (default: a sample with a pending and a missing receipt). */
+  earnings: (range: EarningsRange) => Result<EarningsView> = (range) => ({ ok: true, value: sampleEarningsView(range, this.now()) });
+
+  async getEarnings(range: EarningsRange): Promise<Result<EarningsView>> {
+    this.earningsCalls.push(range);
+    if (this.failWith !== null) return { ok: false, error: this.failWith };
+    return this.earnings(range);
+  }
+
   /** The node's own answer (its decision) and {@link coordinatorView}. */
   async getDiagnostics(): Promise<Result<Diagnostics>> {
     if (this.failWith !== null) return { ok: false, error: this.failWith };
     const { decision } = this.current;
     const node = this.current.sharing ? { share: decision.share, reason: decision.reason } : { share: false, reason: this.current.reason };
     return { ok: true, value: { node, coordinator: this.coordinatorView } };
+  }
+
+  async getWallet() {
+    if (this.failWith !== null) return { ok: false as const, error: this.failWith };
+    return { ok: true as const, value: this.wallet.view() };
+  }
+
+  unlockWallet = () => this.wallet.unlock();
+  backupWallet = (confirm: true) => this.wallet.backup(confirm);
+  restoreWallet = (request: WalletRestoreRequest) => this.wallet.restore(request);
+  getWithdrawalTerms = () => (this.failWith !== null ? Promise.resolve({ ok: false as const, error: this.failWith }) : this.withdrawals.getTerms());
+  withdraw = (request: WithdrawalAsk) => this.withdrawals.withdraw(request);
+  listWithdrawals = () => (this.failWith !== null ? Promise.resolve({ ok: false as const, error: this.failWith }) : this.withdrawals.list());
+
+  /** Calls of showLogs and exportLogs, in order. */
+  readonly logCalls: ("show" | "export")[] = [];
+  /** Headless by default; a test of the desktop's Settings sets where the export goes. */
+  logExportPath: string | null = null;
+  async showLogs(): Promise<Result<null>> {
+    this.logCalls.push("show");
+    return this.logExportPath === null ? { ok: false, error: DESKTOP_ONLY_ERROR } : { ok: true, value: null };
+  }
+  async exportLogs(): Promise<Result<{ path: string }>> {
+    this.logCalls.push("export");
+    return this.logExportPath === null ? { ok: false, error: DESKTOP_ONLY_ERROR } : { ok: true, value: { path: this.logExportPath } };
   }
 
   /** Moves a download on: bytes received so far, speed and time left. */

@@ -1,0 +1,188 @@
+/**
+ * Reputation: what the network has seen of each node — verification results (known-answer
+ * probes, re-runs, refused receipts), reliability (answers finished versus broken off) and
+ * speed — as one number in 0…1 that routing weighs. A node whose results fall below the bar is
+ * quarantined: no more jobs, its pending earnings held, the reason sent to it.
+ */
+import type { Logger } from "../shared/logger";
+import { toSafeInteger, type Database } from "./db";
+import type { NodeRecord } from "./node-hub";
+
+/** Weights of the parts of reputation (they add up to 1). */
+export const REPUTATION_WEIGHTS = { correctness: 0.6, reliability: 0.25, speed: 0.15 } as const;
+/** A failed check weighs this many passed ones. */
+export const FAILURE_WEIGHT = 4;
+/** Correctness below this quarantines the node. */
+export const QUARANTINE_BAR = 0.5;
+/** Weight of the newest decode rate in a node's moving average. */
+const SPEED_SMOOTHING = 0.3;
+
+interface Counters {
+  passed: number;
+  failed: number;
+  completed: number;
+  broken: number;
+  quarantine: { reason: string; since: Date } | null;
+}
+
+/** The parts of a node's reputation, each in 0…1. */
+export interface ReputationParts {
+  readonly correctness: number;
+  readonly reliability: number;
+  readonly speed: number;
+}
+
+/** Correctness from check results: (passed + 1) / (passed + 1 + FAILURE_WEIGHT × failed). */
+export function correctnessOf(passed: number, failed: number): number {
+  return (passed + 1) / (passed + 1 + FAILURE_WEIGHT * failed);
+}
+
+/** Answers finished against answers broken off, smoothed so a newcomer starts near 1. */
+export function reliabilityOf(completed: number, broken: number): number {
+  return (completed + 2) / (completed + broken + 2);
+}
+
+/** One number from the parts. */
+export function reputationOf(parts: ReputationParts): number {
+  return REPUTATION_WEIGHTS.correctness * parts.correctness + REPUTATION_WEIGHTS.reliability * parts.reliability + REPUTATION_WEIGHTS.speed * parts.speed;
+}
+
+const fresh = (): Counters => ({ passed: 0, failed: 0, completed: 0, broken: 0, quarantine: null });
+
+/** What happens when a node is quarantined or released (hold its earnings, tell it). */
+export interface QuarantineHooks {
+  onQuarantine(address: string, reason: string): Promise<void>;
+  onRelease(address: string): Promise<void>;
+}
+
+/** The reputation of every node this coordinator has heard of, cached and written through. */
+export class Reputation {
+  private readonly nodes = new Map<string, Counters>();
+  private readonly speeds = new Map<string, number>();
+  hooks: QuarantineHooks | null = null;
+
+  private constructor(
+    private readonly db: Database,
+    private readonly clock: () => Date,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Loads every node's stored reputation. */
+  static async load(db: Database, clock: () => Date, logger: Logger): Promise<Reputation> {
+    const r = new Reputation(db, clock, logger);
+    const { rows } = await db.query<Record<string, unknown>>(`SELECT * FROM node_reputation`);
+    for (const row of rows) r.nodes.set(String(row.address), r.countersOf(row));
+    return r;
+  }
+
+  /** Refreshes one node from the database (another coordinator may have judged it). */
+  async refresh(address: string): Promise<void> {
+    const { rows } = await this.db.query<Record<string, unknown>>(`SELECT * FROM node_reputation WHERE address = $1`, [address.toLowerCase()]);
+    if (rows[0]) this.nodes.set(address.toLowerCase(), this.countersOf(rows[0]));
+  }
+
+  /** The node's reputation, measured speed and quarantine, for routing. */
+  record(address: string): NodeRecord {
+    const a = address.toLowerCase();
+    const c = this.nodes.get(a) ?? fresh();
+    return { reputation: reputationOf(this.parts(a)), tokensPerSecond: this.speeds.get(a) ?? null, quarantine: c.quarantine };
+  }
+
+  /** The parts of a node's reputation. */
+  parts(address: string): ReputationParts {
+    const a = address.toLowerCase();
+    const c = this.nodes.get(a) ?? fresh();
+    const speed = this.speeds.get(a);
+    const known = [...this.speeds.values()].sort((x, y) => x - y);
+    const median = known.length > 0 ? (known[Math.floor(known.length / 2)] as number) : 0;
+    return {
+      correctness: correctnessOf(c.passed, c.failed),
+      reliability: reliabilityOf(c.completed, c.broken),
+      speed: speed === undefined || median <= 0 ? 0.5 : Math.min(1, speed / median),
+    };
+  }
+
+  /** Counts behind a node's reputation. */
+  counters(address: string): Readonly<Counters> {
+    return { ...(this.nodes.get(address.toLowerCase()) ?? fresh()) };
+  }
+
+  /** A node decoded `tokens` tokens in `seconds`. */
+  recordDecode(address: string, tokens: number, seconds: number): void {
+    if (!(tokens > 0 && seconds > 0)) return;
+    const a = address.toLowerCase();
+    const sample = tokens / seconds;
+    const old = this.speeds.get(a);
+    this.speeds.set(a, old === undefined ? sample : old + SPEED_SMOOTHING * (sample - old));
+  }
+
+  /** An answer on the node finished (true) or broke off after it started (false). */
+  async recordAnswer(address: string, finished: boolean): Promise<void> {
+    await this.bump(address, finished ? "jobs_completed" : "jobs_broken");
+  }
+
+  /**
+   * A verification check of the node passed or failed; a failure that takes the node below the
+   * bar quarantines it. Returns whether the node is quarantined now.
+   */
+  async recordCheck(address: string, passed: boolean, reason: string): Promise<boolean> {
+    const c = await this.bump(address, passed ? "checks_passed" : "checks_failed");
+    if (passed || c.quarantine || correctnessOf(c.passed, c.failed) >= QUARANTINE_BAR) return c.quarantine !== null;
+    await this.quarantine(address, reason);
+    return true;
+  }
+
+  /** Quarantines a node (idempotent): no more jobs, earnings held, the node told why. */
+  async quarantine(address: string, reason: string): Promise<void> {
+    const a = address.toLowerCase();
+    const at = this.clock();
+    const why = reason.slice(0, 480);
+    await this.db.query(
+      `INSERT INTO node_reputation (address, quarantined_at, quarantine_reason, updated_at) VALUES ($1, $2, $3, $2)
+       ON CONFLICT (address) DO UPDATE SET quarantined_at = COALESCE(node_reputation.quarantined_at, EXCLUDED.quarantined_at),
+         quarantine_reason = COALESCE(node_reputation.quarantine_reason, EXCLUDED.quarantine_reason), updated_at = EXCLUDED.updated_at`,
+      [a, at.toISOString(), why],
+    );
+    await this.refresh(a);
+    this.logger.warn("node quarantined", { address: a, reason: why });
+    await this.hooks?.onQuarantine(a, this.nodes.get(a)?.quarantine?.reason ?? why);
+  }
+
+  /** Lifts a quarantine and forgives the failed checks; false when the node was not quarantined. */
+  async release(address: string): Promise<boolean> {
+    const a = address.toLowerCase();
+    const { rows } = await this.db.query(
+      `UPDATE node_reputation SET quarantined_at = NULL, quarantine_reason = NULL, checks_failed = 0, updated_at = $2
+       WHERE address = $1 AND quarantined_at IS NOT NULL RETURNING address`,
+      [a, this.clock().toISOString()],
+    );
+    if (rows.length === 0) return false;
+    await this.refresh(a);
+    this.logger.info("node released from quarantine", { address: a });
+    await this.hooks?.onRelease(a);
+    return true;
+  }
+
+  private async bump(address: string, column: "checks_passed" | "checks_failed" | "jobs_completed" | "jobs_broken"): Promise<Counters> {
+    const a = address.toLowerCase();
+    const { rows } = await this.db.query<Record<string, unknown>>(
+      `INSERT INTO node_reputation (address, ${column}, updated_at) VALUES ($1, 1, $2)
+       ON CONFLICT (address) DO UPDATE SET ${column} = node_reputation.${column} + 1, updated_at = EXCLUDED.updated_at RETURNING *`,
+      [a, this.clock().toISOString()],
+    );
+    const c = rows[0] ? this.countersOf(rows[0]) : fresh();
+    this.nodes.set(a, c);
+    return c;
+  }
+
+  private countersOf(row: Record<string, unknown>): Counters {
+    const since = row.quarantined_at;
+    return {
+      passed: toSafeInteger(row.checks_passed),
+      failed: toSafeInteger(row.checks_failed),
+      completed: toSafeInteger(row.jobs_completed),
+      broken: toSafeInteger(row.jobs_broken),
+      quarantine: since ? { reason: String(row.quarantine_reason ?? "failed verification"), since: new Date(since as string | Date) } : null,
+    };
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Which desktop notifications a change of the node's state calls for: the first earnings of
+ * the day, sharing paused because a game started, a withdrawal confirmed or failed. A pure
+ * function of the previous and next snapshot and the owner's choices, so the rules are tested
+ * without Electron; notifier.ts shows what it returns.
+ */
+import type { NodeState } from "../../shared/control-api";
+import { formatUsd } from "../../shared/money";
+import { shortenAddress } from "../../shared/redact";
+import type { NotificationSettings } from "../../shared/settings";
+import type { WithdrawalView } from "../../shared/withdrawal";
+
+/** What the rules look at in a withdrawal. */
+export type WithdrawalSnapshot = Pick<WithdrawalView, "id" | "to" | "amountMicroUsd" | "status" | "failureReason">;
+
+/** One moment as the notifier saw it. */
+export interface NoticeSnapshot {
+  readonly state: NodeState;
+  /** The owner's recent withdrawals, or null when they are not known (yet). */
+  readonly withdrawals: readonly WithdrawalSnapshot[] | null;
+}
+
+export type NoticeKind = "first-earnings" | "paused-for-game" | "withdrawal-confirmed" | "withdrawal-failed" | "update-ready";
+
+export interface DesktopNotice {
+  readonly kind: NoticeKind;
+  readonly title: string;
+  readonly body: string;
+}
+
+/** True while the sharing rules hold the machine back because a game runs. */
+export function pausedForGame(state: NodeState): boolean {
+  return state.sharing && !state.decision.share && !state.decision.pausedByOwner && state.signals.latest?.game != null && /game running/i.test(state.decision.reason);
+}
+
+const TERMINAL = new Set(["confirmed", "failed"]);
+
+function withdrawalNotices(previous: readonly WithdrawalSnapshot[] | null, next: readonly WithdrawalSnapshot[] | null): DesktopNotice[] {
+  if (previous === null || next === null) return [];
+  const before = new Map(previous.map((w) => [w.id, w.status]));
+  const notices: DesktopNotice[] = [];
+  for (const withdrawal of next) {
+    const was = before.get(withdrawal.id);
+    // Only a change seen happening: one that was already over when first seen is old news.
+    if (was === undefined || TERMINAL.has(was) || !TERMINAL.has(withdrawal.status)) continue;
+    const amount = formatUsd(withdrawal.amountMicroUsd);
+    if (withdrawal.status === "confirmed") {
+      notices.push({ kind: "withdrawal-confirmed", title: "Withdrawal confirmed", body: `${amount} arrived at ${shortenAddress(withdrawal.to)}.` });
+    } else {
+      const why = withdrawal.failureReason ? `: ${withdrawal.failureReason}` : "";
+      notices.push({ kind: "withdrawal-failed", title: "Withdrawal failed", body: `${amount} was not sent${why}. It is back in your balance.` });
+    }
+  }
+  return notices;
+}
+
+/**
+ * The notifications for going from `previous` to `next` (nothing on the first snapshot: the
+ * app just started, nothing happened yet), keeping only the kinds the owner left on.
+ */
+export function noticesFor(previous: NoticeSnapshot | null, next: NoticeSnapshot, choices: NotificationSettings): DesktopNotice[] {
+  if (previous === null) return [];
+  const notices: DesktopNotice[] = [];
+  const today = next.state.earnings.todayMicroUsd;
+  if (choices.firstEarningsOfDay && previous.state.earnings.todayMicroUsd === 0 && today > 0) {
+    notices.push({ kind: "first-earnings", title: "First earnings today", body: `This machine earned ${formatUsd(today)} so far today.` });
+  }
+  if (choices.pausedForGame && !pausedForGame(previous.state) && pausedForGame(next.state)) {
+    const game = next.state.signals.latest?.game?.name ?? "A game";
+    notices.push({ kind: "paused-for-game", title: "Sharing paused for your game", body: `${game} is running. Sharing resumes when it closes.` });
+  }
+  if (choices.withdrawals) notices.push(...withdrawalNotices(previous.withdrawals, next.withdrawals));
+  return notices;
+}

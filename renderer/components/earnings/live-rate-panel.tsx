@@ -1,0 +1,33 @@
+/** What the node earns right now while it serves a job, as an hourly rate that moves with it. */
+import { useEffect, useState } from "react";
+import type { NodeState } from "../../../shared/control-api";
+import { formatUsd } from "../../../shared/money";
+import { liveRate } from "../../earnings-rate";
+import { formatTokensPerSecond } from "../../format";
+
+/** An estimate reads best in cents; below a cent an hour, to the µUSD. */
+function roundToCents(microUsd: number): number {
+  return microUsd >= 10_000 ? Math.round(microUsd / 10_000) * 10_000 : microUsd;
+}
+
+export function LiveRatePanel(props: { job: NodeState["currentJob"]; terms: { outputMicroUsdPerMTok: number; feeBps: number } | null }) {
+  // The tick only re-renders once a second while a job runs; the rate reads the clock itself, so a
+  // job that starts between ticks is never measured against an old time.
+  const [, setTick] = useState(0);
+  const working = props.job !== null;
+  useEffect(() => {
+    if (!working) return;
+    const timer = setInterval(() => setTick((n) => n + 1), 1_000);
+    return () => clearInterval(timer);
+  }, [working]);
+  const rate = props.terms ? liveRate(props.job, props.terms, Date.now()) : null;
+  return (
+    <p className="live-rate" data-testid="live-rate" aria-live="polite">
+      {!working
+        ? "Not serving a job right now."
+        : rate === null
+          ? `Serving a job for ${props.job?.model ?? "a model"}…`
+          : `Earning now: about ${formatUsd(roundToCents(rate.microUsdPerHour))} per hour (${formatTokensPerSecond(rate.tokensPerSecond)})`}
+    </p>
+  );
+}
