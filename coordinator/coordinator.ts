@@ -60,6 +60,8 @@ export interface CoordinatorOptions {
   dispatchTimeoutMs?: number;
   /** Time a node has to confirm a cancel with `done` (default 5 s). */
   cancelGraceMs?: number;
+  /** Round trips to nodes within this much of the best count as equal when routing (default 50 ms). */
+  latencyToleranceMs?: number;
   /** Interval of WebSocket pings; a node that misses one is dropped (default 15 s). */
   heartbeatMs?: number;
   /**
@@ -173,6 +175,7 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
       feeBps,
       dispatchTimeoutMs: opts.dispatchTimeoutMs ?? 30_000,
       cancelGraceMs: opts.cancelGraceMs ?? 5_000,
+      latencyToleranceMs: opts.latencyToleranceMs,
     },
     verifier ? [verifier.events, metrics.events] : [metrics.events],
   );

@@ -47,6 +47,8 @@ export interface DispatcherDeps extends SettlementDeps {
   readonly hub: Pick<NodeHub, "candidates" | "addressOf" | "assign" | "release" | "send">;
   readonly dispatchTimeoutMs: number;
   readonly cancelGraceMs: number;
+  /** Round trips within this much of the best count as equal when choosing a node. */
+  readonly latencyToleranceMs?: number;
   /** Nodes a job tries before its first token. */
   readonly maxAttempts: number;
   readonly queue: Pick<CapacityQueue, "wait">;
@@ -91,7 +93,7 @@ export async function runJob(deps: DispatcherDeps, spec: JobSpec, onText: (text:
   const nextPart = () => continuationOf(spec, finished.length, sent);
   const route = (): RouteRequest => {
     const next = nextPart();
-    return { model: spec.model, listPrice: spec.listPrice, maxPrice: spec.maxPrice, promptTokens: next.promptTokenBound, maxTokens: next.sampling.maxTokens, exclude: tried };
+    return { model: spec.model, listPrice: spec.listPrice, maxPrice: spec.maxPrice, promptTokens: next.promptTokenBound, maxTokens: next.sampling.maxTokens, exclude: tried, latencyToleranceMs: deps.latencyToleranceMs };
   };
   // Picking a node and sending it the job happen in one synchronous step (here or inside the
   // queue's wake), so no other job can take the slot in between.

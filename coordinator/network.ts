@@ -23,6 +23,7 @@ export interface NetworkParts {
   readonly feeBps: number;
   readonly dispatchTimeoutMs: number;
   readonly cancelGraceMs: number;
+  readonly latencyToleranceMs?: number;
 }
 
 /** Runs a side task of a job without ever failing the job. */
@@ -69,6 +70,7 @@ export function wireNetwork(parts: NetworkParts, extraEvents: DispatchEvents[] =
     clock: parts.clock,
     dispatchTimeoutMs: parts.dispatchTimeoutMs,
     cancelGraceMs: parts.cancelGraceMs,
+    latencyToleranceMs: parts.latencyToleranceMs,
     maxAttempts: 3,
     queue: parts.queue,
     events,

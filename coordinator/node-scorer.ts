@@ -51,12 +51,14 @@ export interface RouteRequest {
   readonly maxTokens: number;
   /** Nodes already tried for this job. */
   readonly exclude?: ReadonlySet<string>;
+  /** Round trips within this much of the best count as equal (default 50 ms). */
+  readonly latencyToleranceMs?: number;
 }
 
 /** How much each quality counts in a node's score (they add up to 1). */
 export const SCORE_WEIGHTS = { throughput: 0.4, price: 0.25, reputation: 0.2, latency: 0.15 } as const;
 /** Round trips within this much of the best one count as equal: jitter decides nothing. */
-const LATENCY_TOLERANCE_MS = 50;
+export const LATENCY_TOLERANCE_MS = 50;
 /** Beyond the tolerance, a node this much slower to answer scores half on latency. */
 const LATENCY_HALF_MS = 100;
 /** Scores closer than this are a tie (decided by idle time, then id). */
@@ -135,7 +137,7 @@ export function rankNodes(nodes: readonly NodeCandidate[], req: RouteRequest): S
     const c = costs.get(node.id) as number;
     const price = c === 0 ? 1 : minCost / c;
     const reputation = Math.min(1, Math.max(0, node.reputation));
-    const excess = Math.max(0, (node.rttMs ?? typicalRtt) - minRtt - LATENCY_TOLERANCE_MS);
+    const excess = Math.max(0, (node.rttMs ?? typicalRtt) - minRtt - (req.latencyToleranceMs ?? LATENCY_TOLERANCE_MS));
     const latency = LATENCY_HALF_MS / (LATENCY_HALF_MS + excess);
     const score =
       SCORE_WEIGHTS.throughput * throughput + SCORE_WEIGHTS.price * price + SCORE_WEIGHTS.reputation * reputation + SCORE_WEIGHTS.latency * latency;

@@ -3,53 +3,25 @@
  * request from the official openai client. The pending balance and the job list grow after the
  * request, and the node's receipt is credited (no difference with the coordinator).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { expect, test } from "@playwright/test";
 import OpenAI from "openai";
 import { EarningsPage } from "./pages/earnings-page";
+import { makeLiveDataDir, startLiveHost, type LiveHost } from "./support/live-host";
 
-const repoRoot = path.resolve(import.meta.dirname, "..");
-let dataDir: string;
-let up: ChildProcess;
-const printed = new Map<string, string>();
+let dataDir: Awaited<ReturnType<typeof makeLiveDataDir>> | undefined;
+let host: LiveHost | undefined;
+let printed: ReadonlyMap<string, string> = new Map();
 
 test.beforeAll(async () => {
   test.setTimeout(180_000);
-  dataDir = await mkdtemp(path.join(tmpdir(), "offpeak-earnings-live-"));
-  up = spawn(process.execPath, [path.join(repoRoot, "bin", "offpeak.mjs"), "up", "--data-dir", dataDir, "--port", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NODE_LLAMA_CPP_GPU: "false" },
-  });
-  let stderr = "";
-  up.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-  let buffer = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`offpeak up printed no DASHBOARD_URL in time: ${stderr}`)), 170_000);
-    up.once("exit", (code) => reject(new Error(`offpeak up exited ${code}: ${stderr}`)));
-    up.stdout?.on("data", (d: Buffer) => {
-      buffer += d.toString();
-      for (const line of buffer.split("\n")) {
-        const eq = line.indexOf("=");
-        if (eq > 0) printed.set(line.slice(0, eq), line.slice(eq + 1));
-      }
-      if (printed.has("DASHBOARD_URL")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
+  dataDir = await makeLiveDataDir("offpeak-earnings-live-");
+  host = await startLiveHost(dataDir.dir);
+  printed = host.printed;
 });
 
 test.afterAll(async () => {
-  if (up && up.exitCode === null) {
-    const exited = new Promise((r) => up.once("exit", r));
-    up.kill("SIGTERM");
-    await exited;
-  }
-  await rm(dataDir, { recursive: true, force: true });
+  await host?.stop();
+  await dataDir?.remove();
 });
 
 test("pending earnings and the job list grow after a request from the openai client", async ({ page }) => {

@@ -10,6 +10,11 @@ import type { ModelPrice } from "../../shared/money";
 /** 2 µUSD per prompt token, 5 µUSD per completion token: big enough to see every token. */
 export const TEST_PRICE: ModelPrice = { inputMicroUsdPerMTok: 2_000_000, outputMicroUsdPerMTok: 5_000_000 };
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
+/**
+ * Round trips on a loaded test machine jump by hundreds of milliseconds, so by default tests
+ * route as if every node were equally near; a test of latency routing sets its own tolerance.
+ */
+export const HARNESS_LATENCY_TOLERANCE_MS = 60_000;
 
 /** A coordinator under test and its database. */
 export interface TestCoordinator {
@@ -26,7 +31,7 @@ export interface TestCoordinator {
 export async function startTestCoordinator(opts: Partial<CoordinatorOptions> = {}): Promise<TestCoordinator> {
   const db = await openDatabase(undefined);
   // Verification is off unless a test turns it on: its checks are jobs, which other tests count.
-  const coordinator = await startCoordinator({ db, adminToken: TEST_ADMIN_TOKEN, defaultPrice: TEST_PRICE, verification: false, ...opts });
+  const coordinator = await startCoordinator({ db, adminToken: TEST_ADMIN_TOKEN, defaultPrice: TEST_PRICE, verification: false, latencyToleranceMs: HARNESS_LATENCY_TOLERANCE_MS, ...opts });
   const ledger = new Ledger(db);
   return {
     coordinator,

@@ -15,7 +15,7 @@ export class ModelsPage {
 
   constructor(readonly page: Page) {
     this.shell = new AppShell(page);
-    this.heading = page.getByRole("heading", { name: "Models", level: 2 });
+    this.heading = page.getByRole("heading", { name: "Models", level: 2, exact: true });
     this.installed = page.getByTestId("installed-model");
     this.catalog = page.getByTestId("catalog-model");
     this.downloads = page.getByTestId("download");

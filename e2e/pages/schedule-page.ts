@@ -20,7 +20,7 @@ export class SchedulePage {
 
   constructor(readonly page: Page) {
     this.shell = new AppShell(page);
-    this.heading = page.getByRole("heading", { name: "Schedule", level: 2 });
+    this.heading = page.getByRole("heading", { name: "Schedule", level: 2, exact: true });
     this.grid = page.getByRole("grid", { name: "Weekly sharing hours" });
     this.rows = this.grid.getByRole("row");
     this.summary = page.getByTestId("schedule-summary");

@@ -1,0 +1,111 @@
+/**
+ * The real headless host (`offpeak up`) driven from its dashboard in Chromium: a schedule painted
+ * with the mouse survives a restart of the host on the same data folder, and a model downloaded
+ * from an address shows its progress moving, then is listed as installed.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import { generateDemoModel } from "../electron/agent/models/demo-model";
+import { startModelTestServer, type ModelTestServer } from "../electron/agent/models/download-test-server";
+import { scheduleSummary } from "../shared/sharing-policy";
+import { ModelsPage } from "./pages/models-page";
+import { SchedulePage } from "./pages/schedule-page";
+import { makeLiveDataDir, startLiveHost, type LiveHost } from "./support/live-host";
+
+let dataDir: Awaited<ReturnType<typeof makeLiveDataDir>> | undefined;
+let host: LiveHost | undefined;
+let fileServer: ModelTestServer | undefined;
+
+/** A full-page screenshot saved in the test's output folder and attached to its report. */
+async function attachScreenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const file = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await testInfo.attach(name, { path: file, contentType: "image/png" });
+}
+
+test.afterEach(async () => {
+  await host?.stop();
+  host = undefined;
+  await fileServer?.close();
+  fileServer = undefined;
+  await dataDir?.remove();
+  dataDir = undefined;
+});
+
+test("a schedule painted in the grid is the same after the host restarts", async ({ page }, testInfo) => {
+  test.setTimeout(420_000);
+  dataDir = await makeLiveDataDir("offpeak-host-schedule-", { onboarded: true });
+  host = await startLiveHost(dataDir.dir);
+
+  const schedule = new SchedulePage(page);
+  await schedule.open(host.dashboardUrl);
+  await schedule.mode("On a schedule").check();
+  await schedule.drag("Monday 09:00–09:30", "Monday 10:30–11:00");
+  await schedule.drag("Saturday 14:00–14:30", "Saturday 15:30–16:00");
+  const hours = [
+    { day: 1, startMinute: 9 * 60, endMinute: 11 * 60 },
+    { day: 6, startMinute: 14 * 60, endMinute: 16 * 60 },
+  ];
+  const sentence = scheduleSummary({ mode: "schedule", windows: hours, idleMinutes: 10 });
+  await expect(schedule.summary).toHaveText(sentence);
+  const painted = await schedule.paintedCells();
+  expect(painted).toHaveLength(8);
+  expect(painted).toContain("Saturday 15:30–16:00");
+  await schedule.save.click();
+  await expect(schedule.notice).toHaveText("Schedule saved.");
+  await expect(schedule.unsaved).toHaveCount(0);
+  await attachScreenshot(page, testInfo, "schedule-saved");
+
+  await host.stop();
+  host = await startLiveHost(dataDir.dir);
+  await schedule.open(host.dashboardUrl);
+  await expect(schedule.mode("On a schedule")).toBeChecked();
+  await expect(schedule.summary).toHaveText(sentence);
+  expect(await schedule.paintedCells()).toEqual(painted);
+  await attachScreenshot(page, testInfo, "schedule-after-restart");
+});
+
+test("a model downloaded from an address shows its progress moving, then is installed", async ({ page }, testInfo) => {
+  test.setTimeout(300_000);
+  dataDir = await makeLiveDataDir("offpeak-host-models-", { onboarded: true });
+  const model = await generateDemoModel({ path: path.join(dataDir.dir, "served.gguf"), shape: "tiny", type: "q8_0", seed: 5 });
+  fileServer = await startModelTestServer();
+  // Small chunks with pauses, so the download lasts a few seconds and the bar is seen moving; the
+  // ETag carries the sha256, as Hugging Face does, so the file is verified against it.
+  fileServer.files.set("/files/host-live-tiny.gguf", { body: await readFile(model.path), etag: model.sha256, chunkBytes: 4096, chunkDelayMs: 100 });
+  host = await startLiveHost(dataDir.dir);
+
+  const models = new ModelsPage(page);
+  await models.open(host.dashboardUrl);
+  await models.addressField.fill(`${fileServer.baseUrl}/files/host-live-tiny.gguf`);
+  await models.addressDownload.click();
+  const bar = models.progressBar("host-live-tiny");
+  const state = models.download("host-live-tiny").getByTestId("download-state");
+  await expect(bar).toBeVisible({ timeout: 15_000 });
+
+  // Every percentage the bar shows until the download is done (bounded by the deadline).
+  const seen: number[] = [];
+  let shot = false;
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && (await state.textContent()) !== "Done") {
+    const now = Number((await bar.getAttribute("aria-valuenow")) ?? Number.NaN);
+    if (Number.isFinite(now) && now !== seen.at(-1)) seen.push(now);
+    if (!shot && now > 0 && now < 100) {
+      shot = true;
+      await attachScreenshot(page, testInfo, "download-in-progress");
+    }
+    await page.waitForTimeout(50);
+  }
+  await expect(state).toHaveText("Done");
+  const belowDone = seen.filter((p) => p < 100);
+  expect(belowDone.length, `percentages seen: ${seen.join(", ")}`).toBeGreaterThanOrEqual(2);
+  expect(belowDone.at(-1)).toBeGreaterThan(belowDone[0] ?? 100);
+  await expect(bar).toHaveAttribute("aria-valuenow", "100");
+  expect(fileServer.requests.filter((r) => r.path === "/files/host-live-tiny.gguf").length).toBeGreaterThanOrEqual(1);
+
+  const installed = models.installed.filter({ hasText: "host-live-tiny.gguf" });
+  await expect(installed).toHaveCount(1, { timeout: 15_000 });
+  await expect(installed).toContainText(path.join(dataDir.dir, "models", "host-live-tiny.gguf"));
+  await attachScreenshot(page, testInfo, "download-done");
+});
