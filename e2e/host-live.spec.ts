@@ -5,24 +5,18 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { generateDemoModel } from "../electron/agent/models/demo-model";
 import { startModelTestServer, type ModelTestServer } from "../electron/agent/models/download-test-server";
 import { scheduleSummary } from "../shared/sharing-policy";
 import { ModelsPage } from "./pages/models-page";
 import { SchedulePage } from "./pages/schedule-page";
 import { makeLiveDataDir, startLiveHost, type LiveHost } from "./support/live-host";
+import { attachScreenshot } from "./support/screenshot";
 
 let dataDir: Awaited<ReturnType<typeof makeLiveDataDir>> | undefined;
 let host: LiveHost | undefined;
 let fileServer: ModelTestServer | undefined;
-
-/** A full-page screenshot saved in the test's output folder and attached to its report. */
-async function attachScreenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const file = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  await testInfo.attach(name, { path: file, contentType: "image/png" });
-}
 
 test.afterEach(async () => {
   await host?.stop();

@@ -4,7 +4,7 @@
  * paid on a real local devnet (ganache + an OpenZeppelin ERC-20) after earning with the official
  * openai client, checked on chain with `balanceOf`.
  */
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import OpenAI from "openai";
 import { getAddress, type Address } from "viem";
 import { formatUsd } from "../shared/money";
@@ -15,17 +15,11 @@ import { OnboardingPage } from "./pages/onboarding-page";
 import { WalletPage } from "./pages/wallet-page";
 import { WithdrawalsPanel } from "./pages/withdrawals-panel";
 import { makeLiveDataDir, startLiveHost, type LiveHost } from "./support/live-host";
+import { attachScreenshot } from "./support/screenshot";
 
 let dataDir: Awaited<ReturnType<typeof makeLiveDataDir>> | undefined;
 let host: LiveHost | undefined;
 let devnet: Devnet | undefined;
-
-/** A full-page screenshot saved in the test's output folder and attached to its report. */
-async function attachScreenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const file = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  await testInfo.attach(name, { path: file, contentType: "image/png" });
-}
 
 test.afterEach(async () => {
   await host?.stop();
