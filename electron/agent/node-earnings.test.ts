@@ -69,7 +69,12 @@ describe("the agent's earnings view", () => {
       return s.ok && s.value.earnings.jobsServed === 1;
     }, 5_000, "the credit");
 
-    const record = await readFile(join(dir, "receipts.jsonl"), "utf8");
+    // The announced credit is appended when its message arrives, which may be after the state's update.
+    let record = "";
+    await waitUntil(async () => {
+      record = await readFile(join(dir, "receipts.jsonl"), "utf8");
+      return record.trim().split("\n").length >= 2;
+    }, 5_000, "the credit in the receipt record");
     expect(record).not.toContain(MARKER);
     expect(record).not.toContain("harbour");
     expect(record.trim().split("\n")).toHaveLength(2); // the signed receipt and the announced credit
