@@ -12,6 +12,8 @@ process.env.OFFPEAK_KEY_STORE ??= "file";
 
 export const config = defineConfig({
   testDir: "e2e",
+  // Reserves the folder of the renderer build the browser specs share (e2e/support/renderer-build.ts).
+  globalSetup: "./e2e/support/global-setup.ts",
   outputDir: "test-results",
   workers: 1,
   timeout: 60_000,

@@ -3,6 +3,9 @@
  * `coordinator-load.ts`) so that its memory and CPU are not mixed with the simulated nodes' and
  * the consumers'. `argv[2]` picks the server:
  * - `coordinator`: a coordinator on an in-memory PGlite, verification off, rate limits high;
+ * - `coordinator-db`: a coordinator on the database at BENCH_LOAD_DB (e.g. a PostgreSQL URL), on
+ *   port BENCH_LOAD_PORT (default any), the only coordinator on it (the chaos bench kills and
+ *   restarts it on the same port and database);
  * - `baseline`: a minimal node:http server that streams given SSE events on 127.0.0.1, one event
  *   per tick of the same timer the simulated nodes pace their tokens with.
  * Over IPC it answers `{ cmd: "memory" }` with `process.memoryUsage()` taken after a full GC
@@ -83,6 +86,26 @@ async function main(): Promise<void> {
       verification: false,
       requestsPerMinute: 1_000_000,
       maxQueueLength: 10_000,
+    });
+    close = async () => {
+      await coordinator.close();
+      await db.close();
+    };
+    reply({ type: "ready", url: coordinator.url, wsUrl: coordinator.wsUrl });
+  } else if (kind === "coordinator-db") {
+    const db = await openDatabase(process.env.BENCH_LOAD_DB);
+    const coordinator = await startCoordinator({
+      db,
+      port: Number(process.env.BENCH_LOAD_PORT ?? 0),
+      adminToken: LOAD_ADMIN_TOKEN,
+      logger: silentLogger,
+      verification: false,
+      requestsPerMinute: 1_000_000,
+      maxQueueLength: 10_000,
+      maxQueueWaitMs: Number(process.env.BENCH_LOAD_QUEUE_WAIT_MS ?? 15_000),
+      dispatchTimeoutMs: Number(process.env.BENCH_LOAD_DISPATCH_TIMEOUT_MS ?? 30_000),
+      heartbeatMs: Number(process.env.BENCH_LOAD_HEARTBEAT_MS ?? 15_000),
+      orphanJobs: { soleInstance: true },
     });
     close = async () => {
       await coordinator.close();

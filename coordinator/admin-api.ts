@@ -1,7 +1,9 @@
 /**
  * The admin API, guarded by the admin token: consumer keys (create, list, change, revoke, top
  * up), list prices per model, and the nodes with their state and its reason (including
- * quarantine, which the admin can also impose or lift).
+ * quarantine, which the admin can also impose or lift, and what was refunded to consumers for a
+ * node's work). Lifting a quarantine upholds the owner's appeal: the node's held credits that
+ * were not refunded become pending again; refunds already made stay.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
@@ -13,6 +15,8 @@ import type { HubNode, NodeHub } from "./node-hub";
 import type { PriceBook } from "./price-book";
 import type { Reputation } from "./reputation";
 import { errorBody } from "./openai-format";
+import { nodeRefundTotals, type NodeRefundTotals } from "./job-refunds";
+import { nodeEarningsIn, nodeHold } from "./node-credits";
 import { bearer, HttpError, parseBody, readJson, sendJson } from "./http-util";
 
 /** What the admin API works with. */
@@ -43,6 +47,8 @@ export function nodeState(n: HubNode): { state: "quarantined" | "not sharing" | 
   return { state: "idle", reason: n.statusReason };
 }
 
+const NO_REFUNDS: NodeRefundTotals = { jobs: 0, parts: 0, microUsd: 0 };
+
 const notFound = (what: string) => new HttpError(404, errorBody(`${what} not found.`, "invalid_request_error", "not_found"));
 
 /** Serves `/admin/…`. */
@@ -62,7 +68,8 @@ export class AdminApi {
       [section === "keys" && parts.length === 3 && action === "topup", { POST: () => this.topUp(req, res, id as string) }],
       [section === "prices" && parts.length === 1, { GET: async () => sendJson(res, 200, this.deps.prices.list()) }],
       [section === "prices" && parts.length === 2, { PUT: () => this.setPrice(req, res, id as string) }],
-      [section === "nodes" && parts.length === 1, { GET: async () => sendJson(res, 200, { nodes: this.nodes() }) }],
+      [section === "nodes" && parts.length === 1, { GET: async () => sendJson(res, 200, { nodes: await this.nodes() }) }],
+      [section === "nodes" && parts.length === 2, { GET: () => this.node(res, id as string) }],
       [section === "nodes" && parts.length === 3 && action === "quarantine", { POST: () => this.quarantine(req, res, id as string) }],
       [section === "nodes" && parts.length === 3 && action === "release", { POST: () => this.release(res, id as string) }],
     ];
@@ -124,8 +131,10 @@ export class AdminApi {
     sendJson(res, 200, { model, ...this.deps.prices.price(model) });
   }
 
-  private nodes() {
-    return this.deps.hub.candidates().map((n) => {
+  private async nodes() {
+    const candidates = this.deps.hub.candidates();
+    const refunds = await nodeRefundTotals(this.deps.db, candidates.map((n) => n.address));
+    return candidates.map((n) => {
       const counters = this.deps.reputation.counters(n.address);
       return {
         address: n.address,
@@ -142,7 +151,27 @@ export class AdminApi {
         checks: { passed: counters.passed, failed: counters.failed },
         answers: { finished: counters.completed, brokenOff: counters.broken },
         quarantine: counters.quarantine ? { reason: counters.quarantine.reason, since: counters.quarantine.since.toISOString() } : null,
+        refunds: refunds.get(n.address.toLowerCase()) ?? NO_REFUNDS,
       };
+    });
+  }
+
+  /** One node, connected or not: its standing, its money and what was refunded for its work. */
+  private async node(res: ServerResponse, raw: string): Promise<void> {
+    const address = this.address(raw);
+    await this.deps.reputation.refresh(address);
+    const counters = this.deps.reputation.counters(address);
+    const connected = this.deps.hub.candidates().find((n) => n.address === address);
+    const hold = await nodeHold(this.deps.db, address);
+    sendJson(res, 200, {
+      address,
+      connected: connected !== undefined,
+      ...(connected ? nodeState(connected) : {}),
+      checks: { passed: counters.passed, failed: counters.failed },
+      quarantine: counters.quarantine ? { reason: counters.quarantine.reason, since: counters.quarantine.since.toISOString() } : null,
+      hold: hold ? { reason: hold.reason, since: hold.since.toISOString() } : null,
+      earnings: await nodeEarningsIn(this.deps.db, address, this.deps.clock()),
+      refunds: (await nodeRefundTotals(this.deps.db, [address])).get(address) ?? NO_REFUNDS,
     });
   }
 

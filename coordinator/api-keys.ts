@@ -64,15 +64,42 @@ export interface ApiKeyOwner {
   readonly ratePerMinute: number | null;
 }
 
+/**
+ * How long a looked-up key is trusted without asking the database again. Every consumer request
+ * looks its key up; a revocation or rate change made through this process clears the cache at
+ * once, one made through another coordinator sharing the database takes effect within this time.
+ */
+export const API_KEY_CACHE_MS = 2_000;
+const API_KEY_CACHE_MAX = 10_000;
+const keyCache = new WeakMap<Database, Map<string, { owner: ApiKeyOwner; until: number }>>();
+
+/** Forgets every cached key of `db` (after a key was revoked or changed). */
+function forgetKeys(db: Database): void {
+  keyCache.get(db)?.clear();
+}
+
 /** Finds the consumer behind a key, or null when the key is unknown or revoked. */
 export async function findApiKey(db: Database, key: string): Promise<ApiKeyOwner | null> {
   if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return null;
+  const hash = hashSecret(key);
+  let cache = keyCache.get(db);
+  const hit = cache?.get(hash);
+  const now = performance.now();
+  if (hit && hit.until > now) return hit.owner;
   const { rows } = await db.query<{ id: string; account_id: string; rate_per_minute: number | null }>(
     `SELECT id, account_id, rate_per_minute FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
-    [hashSecret(key)],
+    [hash],
   );
   const row = rows[0];
-  return row ? { id: row.id, accountId: row.account_id, ratePerMinute: row.rate_per_minute === null ? null : Number(row.rate_per_minute) } : null;
+  if (!row) {
+    cache?.delete(hash);
+    return null;
+  }
+  const owner = { id: row.id, accountId: row.account_id, ratePerMinute: row.rate_per_minute === null ? null : Number(row.rate_per_minute) };
+  if (!cache) keyCache.set(db, (cache = new Map()));
+  if (cache.size >= API_KEY_CACHE_MAX) cache.clear();
+  cache.set(hash, { owner, until: now + API_KEY_CACHE_MS });
+  return owner;
 }
 
 /** A key as the admin sees it (never the key itself: only its hash is stored). */
@@ -108,6 +135,7 @@ export async function listApiKeys(db: Database, id?: string): Promise<ApiKeyView
 /** Revokes a key (its balance stays in the ledger); false when it is unknown or already revoked. */
 export async function revokeApiKey(db: Database, id: string, at: Date): Promise<boolean> {
   const { rows } = await db.query(`UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id`, [id, at.toISOString()]);
+  forgetKeys(db);
   return rows.length > 0;
 }
 
@@ -139,5 +167,6 @@ export async function updateApiKey(db: Database, id: string, change: { name?: st
      WHERE id = $1 RETURNING id`,
     [id, change.name !== undefined, change.name ?? null, change.ratePerMinute !== undefined, change.ratePerMinute ?? null],
   );
+  forgetKeys(db);
   return rows.length > 0;
 }

@@ -1,9 +1,11 @@
 /**
- * `GET /v1/usage`: what a consumer key has — its balance, what it spent, and its requests and
- * tokens by UTC day — so a consumer can follow its spending without the admin.
+ * `GET /v1/usage`: what a consumer key has — its balance, what it spent, what was refunded to
+ * it (work of a node caught cheating, one line per refunded job part, with the reason), and its
+ * requests and tokens by UTC day — so a consumer can follow its spending without the admin.
  */
 import { toSafeInteger, type Database } from "./db";
 import type { ApiKeyOwner } from "./api-keys";
+import { consumerRefunds, type ConsumerRefundLine } from "./job-refunds";
 
 /** One UTC day of a key's use. */
 export interface UsageDay {
@@ -21,7 +23,12 @@ export interface UsageView {
   readonly balance_micro_usd: number;
   readonly reserved_micro_usd: number;
   readonly available_micro_usd: number;
+  /** Charged for jobs, refunds not deducted. */
   readonly spent_micro_usd: number;
+  /** Ever refunded; the balance includes it. */
+  readonly refunded_micro_usd: number;
+  /** Refunds made in the period asked for, newest first. */
+  readonly refunds: readonly ConsumerRefundLine[];
   readonly days: readonly UsageDay[];
 }
 
@@ -45,6 +52,7 @@ export async function keyUsage(db: Database, owner: ApiKeyOwner, days: number, n
      GROUP BY 1 ORDER BY 1`,
     [owner.accountId, since.toISOString()],
   );
+  const refunds = await consumerRefunds(db, owner.accountId, since);
   const b = toSafeInteger(balance.rows[0]?.b);
   const r = toSafeInteger(balance.rows[0]?.r);
   return {
@@ -54,6 +62,8 @@ export async function keyUsage(db: Database, owner: ApiKeyOwner, days: number, n
     reserved_micro_usd: r,
     available_micro_usd: b - r,
     spent_micro_usd: toSafeInteger(spent.rows[0]?.s),
+    refunded_micro_usd: refunds.totalMicroUsd,
+    refunds: refunds.lines,
     days: byDay.rows.map((d) => ({
       date: d.day,
       requests: toSafeInteger(d.n),

@@ -135,6 +135,8 @@ describe("usage", () => {
       reserved_micro_usd: 0,
       available_micro_usd: 1_000_000 - spent,
       spent_micro_usd: spent,
+      refunded_micro_usd: 0,
+      refunds: [],
       days: [{ date: today, requests: 2, prompt_tokens: 2 * PROMPT_TOKENS, completion_tokens: 3 + 4, spent_micro_usd: spent }],
     });
     const viaFetch = await fetch(`${t.coordinator.url}/v1/usage?days=1`, { headers: { authorization: `Bearer ${json.key as string}` } });

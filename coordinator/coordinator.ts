@@ -30,6 +30,8 @@ import type { PayoutChainClient } from "./payout-chain";
 import { PayoutWorker } from "./payout-worker";
 import { withdrawalRoutes } from "./withdrawal-routes";
 import { Withdrawals } from "./withdrawals";
+import { startOrphanSweeper, type OrphanJobOptions } from "./orphan-jobs";
+import { joinCluster, type ClusterMember, type ClusterOptions } from "./cluster";
 
 export type { Database } from "./db";
 export type { Logger } from "../shared/logger";
@@ -82,6 +84,13 @@ export interface CoordinatorOptions {
    * chain (see payout-config.ts). Absent: withdrawal requests are answered 503.
    */
   withdrawals?: { terms: WithdrawalTerms; chain?: PayoutChainClient; pollMs?: number };
+  /** When running jobs count as left behind by a coordinator that died (see orphan-jobs.ts). */
+  orphanJobs?: OrphanJobOptions;
+  /**
+   * Run as one of several instances on one PostgreSQL database (see cluster.ts): a request that
+   * lands here can run on a node connected to another instance. Needs a postgres:// database.
+   */
+  cluster?: ClusterOptions;
 }
 
 /** A running coordinator. */
@@ -91,6 +100,8 @@ export interface RunningCoordinator {
   /** ws://host:port/v1/node */
   readonly wsUrl: string;
   readonly port: number;
+  /** This instance's id in its cluster, or null when it runs alone. */
+  readonly clusterInstanceId: string | null;
   close(): Promise<void>;
   /** Creates a consumer API key funded with `creditMicroUsd` (the key is shown only here). */
   createApiKey(creditMicroUsd: number, name?: string): Promise<{ id: string; key: string }>;
@@ -117,6 +128,8 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
   await payout?.checkChain();
   const prices = await PriceBook.load(opts.db, price);
   const reputation = await Reputation.load(opts.db, clock, logger);
+  // Before anything listens: reservations of jobs a predecessor left running go back first.
+  const orphans = await startOrphanSweeper(opts.db, logger, clock, opts.orphanJobs);
   const queue = new CapacityQueue({ maxQueueLength: opts.maxQueueLength ?? 64, maxQueueWaitMs: opts.maxQueueWaitMs ?? 15_000, logger });
 
   const server = createServer();
@@ -136,12 +149,16 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
       server.off("error", reject);
       resolve();
     });
+  }).catch(async (err: unknown) => {
+    await orphans.stop();
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = host.includes(":") ? `[${host}]` : host;
   const url = `http://${hostForUrl}:${port}`;
   const wsUrl = `ws://${hostForUrl}:${port}${NODE_WS_PATH}`;
 
+  let cluster: ClusterMember | null = null;
   const hub = new NodeHub(wss, {
     coordinatorId: opts.coordinatorId ?? url,
     logger,
@@ -149,25 +166,42 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     nodeEarnings: (address) => ledger.nodeTotals(address),
     onModels: (models) => rememberModels(opts.db, models, clock()),
-    onCapacityChange: () => queue.wake(),
+    onCapacityChange: () => {
+      queue.wake();
+      cluster?.localChanged();
+    },
     diagnose: (node) =>
       diagnoseNode({ ...node, quarantine: reputation.record(node.address).quarantine, queued: (model) => queue.length(model), db: opts.db, now: clock() }),
     nodeInfo: (address) => reputation.record(address),
     onLogin: (address) => reputation.refresh(address),
   });
+  if (opts.cluster) {
+    try {
+      cluster = await joinCluster({ db: opts.db, localHub: hub, url, logger, onCapacityChange: () => queue.wake() }, opts.cluster);
+    } catch (err) {
+      hub.close();
+      wss.close();
+      await orphans.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw err;
+    }
+  }
+  // Routing, verification and the admin's list see every node of the cluster; metrics count
+  // this instance's own nodes (each instance reports its share, so sums across instances hold).
+  const routing = cluster?.hub ?? hub;
   const metrics = new CoordinatorMetrics({ hub, queue });
   const verifier =
     opts.verification === false
       ? null
       : await Verifier.start(
-          { db: opts.db, hub, ledger, reputation, listPrice: (model) => prices.price(model), logger, clock, onVerdict: (kind, verdict) => metrics.observeCheck(kind, verdict) },
+          { db: opts.db, hub: routing, ledger, reputation, listPrice: (model) => prices.price(model), logger, clock, onVerdict: (kind, verdict) => metrics.observeCheck(kind, verdict) },
           opts.verification,
         );
   const dispatcher: DispatcherDeps = wireNetwork(
     {
       db: opts.db,
       ledger,
-      hub,
+      hub: routing,
       queue,
       reputation,
       logger,
@@ -186,9 +220,9 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     adminToken: opts.adminToken,
     dispatcher,
     price: (model) => prices.price(model),
-    servedModels: () => hub.servedModels(),
+    servedModels: () => routing.servedModels(),
     metrics,
-    admin: new AdminApi({ db: opts.db, adminToken: opts.adminToken, hub, prices, reputation, logger, clock }),
+    admin: new AdminApi({ db: opts.db, adminToken: opts.adminToken, hub: routing, prices, reputation, logger, clock }),
     limits: { limiter: new RateLimiter(() => clock().getTime()), defaultRatePerMinute: opts.requestsPerMinute ?? 600 },
     clock,
     earnings: { db: opts.db, ledger, feeBps, logger, price: () => price, clock },
@@ -204,14 +238,17 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     url,
     wsUrl,
     port,
+    clusterInstanceId: cluster?.instanceId ?? null,
     createApiKey: (creditMicroUsd, name) => createApiKey(opts.db, creditMicroUsd, name, clock()),
     close() {
       closing ??= (async () => {
         await payout?.stop();
         verifier?.close();
+        await cluster?.close();
         hub.close();
         wss.close();
         await releaser.stop();
+        await orphans.stop();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         logger.info("coordinator stopped", { url });

@@ -80,11 +80,12 @@ async function expectCaughtAndHeld(cheater: SimNode, honest: SimNode[], client: 
   expect(notice.type === "error" && notice.message).toMatch(reason);
   // The failed check earned nothing.
   // A failed check earned nothing it can ever withdraw: unpaid when judged at once, held when
-  // it was paid while its answer was still being learned.
+  // it was paid while its answer was still being learned, refunded to its consumer when it was a
+  // real job that a re-run disagreed with.
   const failed = (await checks()).filter((c) => c.node_address === address && c.verdict === "fail");
   expect(failed.length).toBeGreaterThan(0);
   const paidFailures = await t.db.query<{ state: string }>(`SELECT state FROM node_credits WHERE job_id = ANY($1::text[])`, [failed.map((c) => c.job_id)]);
-  expect(paidFailures.rows.every((r) => r.state === "held")).toBe(true);
+  expect(paidFailures.rows.every((r) => r.state === "held" || r.state === "refunded")).toBe(true);
   // Whatever it earned is held: none of it becomes available.
   const earnings = await t.ledger.nodeEarnings(address);
   expect(earnings.pendingMicroUsd).toBe(0);

@@ -17,17 +17,24 @@ export interface Database extends Queryable {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** The postgres:// URL when this is a PostgreSQL database (several processes can share it). */
+  readonly postgresUrl?: string;
 }
 
 /** Lock id that serialises migrations when several coordinators share one PostgreSQL. */
 const MIGRATION_LOCK_ID = 720_913_551;
+
+/** True for a `postgres://` or `postgresql://` URL (anything else opens PGlite). */
+export function isPostgresUrl(target: string | undefined): target is string {
+  return target !== undefined && /^postgres(ql)?:\/\//.test(target);
+}
 
 /**
  * Opens the database at `target` and applies pending migrations: undefined = PGlite in memory,
  * `postgres://…` / `postgresql://…` = a PostgreSQL pool, anything else = a PGlite data folder.
  */
 export async function openDatabase(target: string | undefined): Promise<Database> {
-  const db = target && /^postgres(ql)?:\/\//.test(target) ? openPostgres(target) : await openPglite(target);
+  const db = isPostgresUrl(target) ? openPostgres(target) : await openPglite(target);
   try {
     await migrate(db);
   } catch (err) {
@@ -94,6 +101,7 @@ function openPostgres(url: string): Database {
       }
     },
     close: () => pool.end(),
+    postgresUrl: url,
   };
 }
 

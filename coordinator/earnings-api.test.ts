@@ -127,6 +127,35 @@ describe("the earnings API", () => {
     await ledger.releaseHold(node.address);
   });
 
+  it("lists a credit refunded to its consumer, worth 0 and with the reason, to a node that asks for it", async () => {
+    const before = await report();
+    await client.completions.create({ model: "sim-model", prompt: "A job that a re-run will disagree with", max_tokens: 16 });
+    await waitUntil(() => node.messages("credit").length >= 5, 5_000, "fifth credit");
+    const jobId = node.jobIds.at(-1) ?? "";
+    const share = (await report()).jobs.find((j) => j.jobId === jobId)?.amountMicroUsd ?? 0;
+    expect(share).toBeGreaterThan(0);
+    const refunded = await ledger.refundJob(jobId, node.address, "a re-run on other nodes disagreed with this answer: different text");
+    expect(refunded.parts).toBe(1);
+
+    const plain = await report();
+    expect(plain.jobs.map((j) => j.jobId)).not.toContain(jobId);
+    const asked = await report("?include=refunded");
+    const job = asked.jobs.find((j) => j.jobId === jobId);
+    expect(job).toMatchObject({
+      state: "refunded",
+      amountMicroUsd: 0,
+      refund: { at: now, microUsd: share, reason: "a re-run on other nodes disagreed with this answer: different text" },
+    });
+    // The other jobs are as before, with no refund; the refunded one counts nothing anywhere.
+    expect(asked.jobs.filter((j) => j.jobId !== jobId).map((j) => [j.jobId, j.refund])).toEqual(before.jobs.map((j) => [j.jobId, null]));
+    expect(asked.hourly.reduce((sum, b) => sum + b.microUsd, 0)).toBe(before.hourly.reduce((sum, b) => sum + b.microUsd, 0));
+    expect(asked.daily.reduce((sum, b) => sum + b.jobs, 0)).toBe(before.jobs.length);
+    expect(asked.balances.lifetimeMicroUsd).toBe(before.balances.lifetimeMicroUsd);
+    // Names this coordinator does not know are ignored, so a newer node can ask an older one.
+    expect((await report("?include=refunded,something-later")).jobs.find((j) => j.jobId === jobId)?.state).toBe("refunded");
+    expect((await report("?include=something-later")).jobs.map((j) => j.jobId)).not.toContain(jobId);
+  });
+
   describe("refuses", () => {
     const path = () => `/v1/nodes/${node.address}/earnings`;
     const expectError = (body: unknown, code: string) => expect(body).toMatchObject({ error: { message: expect.any(String), type: "invalid_request_error", code } });
@@ -173,6 +202,8 @@ describe("the earnings API", () => {
         [`${path()}?limit=201`, good, "invalid_value"],
         [`${path()}?cursor=not-a-cursor`, good, "invalid_value"],
         [`${path()}?since=-5`, good, "invalid_value"],
+        [`${path()}?include=Refunded!`, good, "invalid_value"],
+        [`${path()}?include=`, good, "invalid_value"],
       ];
       for (const [url, headers, code] of cases) {
         const res = await get(url, headers);

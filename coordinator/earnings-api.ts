@@ -6,11 +6,15 @@
  * earningsRequestTypedData); a signature by another key or older than five minutes is refused.
  *
  * Query: `limit` (1–200, default 50), `cursor` (from the previous page), `since` (epoch ms: only
- * jobs credited from then on), `model` (whose price to report). Errors are OpenAI-shaped JSON.
+ * jobs credited from then on), `model` (whose price to report), `include` (comma-separated extras:
+ * `refunded` lists credits refunded to their consumers, worth 0, with the reason; names this
+ * coordinator does not know are ignored, so a newer node can ask an older one). Errors are
+ * OpenAI-shaped JSON.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { verifyTypedData } from "viem";
 import {
+  EARNINGS_INCLUDE_REFUNDED,
   EARNINGS_PAGE_MAX,
   EARNINGS_REQUEST_MAX_AGE_MS,
   EARNINGS_SIGNATURE_HEADER,
@@ -91,6 +95,14 @@ function intParam(params: URLSearchParams, name: string, min: number, max: numbe
   return n;
 }
 
+/** The extras named by `include` (unknown names are left out). */
+function includes(params: URLSearchParams): Set<string> {
+  const text = params.get("include");
+  if (text === null) return new Set();
+  if (text.length > 200 || !/^[a-z-]+(,[a-z-]+)*$/.test(text)) throw bad("'include' must be a comma-separated list of names, such as 'refunded'.", "invalid_value", "include");
+  return new Set(text.split(","));
+}
+
 async function report(deps: EarningsApiDeps, address: string, params: URLSearchParams, now: Date): Promise<NodeEarningsReport> {
   const limit = intParam(params, "limit", 1, EARNINGS_PAGE_MAX) ?? 50;
   const since = intParam(params, "since", 0, Number.MAX_SAFE_INTEGER);
@@ -99,12 +111,13 @@ async function report(deps: EarningsApiDeps, address: string, params: URLSearchP
   if (cursorText !== null && cursor === null) throw bad("'cursor' is not a cursor from a previous page.", "invalid_value", "cursor");
   const model = params.get("model");
   if (model !== null && (model.length === 0 || model.length > 200)) throw bad("'model' must be a model id.", "invalid_value", "model");
+  const includeRefunded = includes(params).has(EARNINGS_INCLUDE_REFUNDED);
   const [earnings, hold, hourly, daily, page] = [
     await deps.ledger.nodeEarnings(address),
     await deps.ledger.holdOf(address),
     await creditSeries(deps.db, address, now, "hour", 48),
     await creditSeries(deps.db, address, now, "day", 30),
-    await creditedJobs(deps.db, address, { limit, cursor, since }),
+    await creditedJobs(deps.db, address, { limit, cursor, since, includeRefunded }),
   ];
   const price = deps.price(model);
   return {

@@ -1,6 +1,8 @@
 /**
  * A node's earnings records from the ledger: credits per UTC hour and per UTC day, and the
- * credited jobs with their receipts, a page at a time (newest first, keyset pagination).
+ * credited jobs with their receipts, a page at a time (newest first, keyset pagination). A credit
+ * refunded to its consumer counts nothing toward the series; it is listed, worth 0, with the
+ * refund's reason, to a node that asks for it.
  */
 import type { CreditedJob, CreditState, EarningsBucket } from "../shared/earnings-view";
 import { toSafeInteger, type Queryable } from "./db";
@@ -19,7 +21,7 @@ export async function creditSeries(q: Queryable, address: string, now: Date, uni
   // Buckets by epoch arithmetic: independent of the session's time zone.
   const { rows } = await q.query<{ bucket: unknown; s: unknown; n: unknown }>(
     `SELECT FLOOR(EXTRACT(EPOCH FROM credited_at) * 1000 / $3)::BIGINT AS bucket, SUM(amount_micro_usd) AS s, COUNT(*) AS n
-     FROM node_credits WHERE node_address = $1 AND credited_at >= $2 GROUP BY 1`,
+     FROM node_credits WHERE node_address = $1 AND credited_at >= $2 AND state <> 'refunded' GROUP BY 1`,
     [address.toLowerCase(), new Date(first * size).toISOString(), size],
   );
   const byBucket = new Map(rows.map((r) => [toSafeInteger(r.bucket), { microUsd: toSafeInteger(r.s), jobs: toSafeInteger(r.n) }]));
@@ -58,19 +60,23 @@ interface CreditRow {
   completion_tokens: unknown;
   output_hash: string;
   signature: string;
+  refund_at: Date | string | null;
+  refund_reason: string | null;
 }
 
 /**
  * One page of the node's credited jobs, newest first: up to `limit` jobs credited before the
- * cursor (and at or after `since`, when given), and the cursor of the next page.
+ * cursor (and at or after `since`, when given), and the cursor of the next page. Refunded
+ * credits are listed only with `includeRefunded` (a node that predates the state would refuse
+ * the whole report for one of them).
  */
 export async function creditedJobs(
   q: Queryable,
   address: string,
-  page: { limit: number; cursor: PageCursor | null; since: number | null },
+  page: { limit: number; cursor: PageCursor | null; since: number | null; includeRefunded?: boolean },
 ): Promise<{ jobs: CreditedJob[]; next: PageCursor | null }> {
   const params: unknown[] = [address.toLowerCase(), page.limit + 1];
-  let where = "c.node_address = $1";
+  let where = page.includeRefunded ? "c.node_address = $1" : "c.node_address = $1 AND c.state <> 'refunded'";
   if (page.cursor) {
     params.push(new Date(page.cursor.at).toISOString(), page.cursor.jobId);
     where += ` AND (c.credited_at, c.job_id) < ($${params.length - 1}, $${params.length})`;
@@ -81,25 +87,30 @@ export async function creditedJobs(
   }
   const { rows } = await q.query<CreditRow>(
     `SELECT c.job_id, c.credited_at, c.amount_micro_usd AS amount, c.state, c.available_at, r.model, r.prompt_tokens,
-       r.completion_tokens, r.output_hash, r.signature
-     FROM node_credits c JOIN receipts r ON r.job_id = c.job_id
+       r.completion_tokens, r.output_hash, r.signature, f.created_at AS refund_at, f.reason AS refund_reason
+     FROM node_credits c JOIN receipts r ON r.job_id = c.job_id LEFT JOIN job_refunds f ON f.job_id = c.job_id
      WHERE ${where} ORDER BY c.credited_at DESC, c.job_id DESC LIMIT $2`,
     params,
   );
-  const jobs = rows.slice(0, page.limit).map(
-    (r): CreditedJob => ({
+  const jobs = rows.slice(0, page.limit).map((r): CreditedJob => {
+    const amount = toSafeInteger(r.amount);
+    const refunded = r.state === "refunded";
+    return {
       jobId: r.job_id,
       at: new Date(r.credited_at).getTime(),
       model: r.model,
       promptTokens: toSafeInteger(r.prompt_tokens),
       completionTokens: toSafeInteger(r.completion_tokens),
-      amountMicroUsd: toSafeInteger(r.amount),
+      amountMicroUsd: refunded ? 0 : amount,
       state: r.state,
       availableAt: new Date(r.available_at).getTime(),
       outputHash: r.output_hash,
       signature: r.signature,
-    }),
-  );
+      refund: refunded
+        ? { at: r.refund_at === null ? new Date(r.credited_at).getTime() : new Date(r.refund_at).getTime(), microUsd: amount, reason: (r.refund_reason ?? "").slice(0, 600) }
+        : null,
+    };
+  });
   const last = jobs.at(-1);
   return { jobs, next: rows.length > page.limit && last ? { at: last.at, jobId: last.jobId } : null };
 }

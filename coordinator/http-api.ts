@@ -12,6 +12,7 @@ import type { Database } from "./db";
 import type { Ledger } from "./ledger";
 import { findApiKey, secretsEqual, type ApiKeyOwner } from "./api-keys";
 import { isKnownModel } from "./model-catalog";
+import { retryOnConnectionLoss } from "./db-retry";
 import { parseChatRequest, parseCompletionRequest, promptTokenUpperBound, type ParsedRequest } from "./openai-request";
 import {
   chatChunk,
@@ -180,7 +181,7 @@ export class HttpApi {
     // The worst case at the consumer's cap; each part of a failed-over answer rounds up on its
     // own, hence one µUSD per possible part on top.
     const reserve = jobCostMicroUsd(maxPrice, promptTokenBound, request.sampling.maxTokens) + MAX_PARTS;
-    const reserved = await this.deps.ledger.reserveJob({ jobId, consumerAccountId: consumer.accountId, model: request.model, amountMicroUsd: reserve });
+    const reserved = await this.reserve(jobId, consumer.accountId, request.model, reserve);
     if (!reserved) {
       throw new HttpError(
         402,
@@ -189,6 +190,22 @@ export class HttpApi {
     }
     this.deps.logger.info("job accepted", { jobId, keyId: consumer.id, model: request.model, kind, stream: request.stream, reserveMicroUsd: reserve });
     await this.serveJob(kind, request, { jobId, model: request.model, input: request.input, sampling: request.sampling, promptTokenBound, listPrice, maxPrice }, res);
+  }
+
+  /**
+   * Reserves the job's worst case. When the database fails mid-way the hold may or may not have
+   * been taken; the job is closed (a no-op if it never opened) so no reservation outlives the
+   * request, and the consumer gets the error.
+   */
+  private async reserve(jobId: string, accountId: string, model: string, amountMicroUsd: number): Promise<boolean> {
+    try {
+      return await this.deps.ledger.reserveJob({ jobId, consumerAccountId: accountId, model, amountMicroUsd });
+    } catch (err) {
+      await retryOnConnectionLoss(() => this.deps.ledger.releaseJob(jobId, "failed", "the reservation's outcome was lost with the database connection")).catch((releaseErr: unknown) =>
+        this.deps.logger.error("could not close a job whose reservation failed", { jobId, error: String(releaseErr) }),
+      );
+      throw err;
+    }
   }
 
   private async serveJob(kind: "completion" | "chat", request: ParsedRequest, spec: JobSpec, res: ServerResponse): Promise<void> {

@@ -14,6 +14,7 @@ import type { CapacityQueue } from "./capacity-queue";
 import { describeEnd, runAttempt, type AttemptEnd, type Part } from "./job-attempt";
 import { settleJobParts, type FinishedPart, type SettlementDeps } from "./job-settlement";
 import { continuationOf, mayContinue, MAX_PARTS } from "./failover";
+import { retryOnConnectionLoss } from "./db-retry";
 import { brokenOff, consumerGone, failureOutcome, noCapacity, noNodeWithinPrice, queueFull, type JobOutcome } from "./job-outcomes";
 
 export { RETRY_AFTER_SECONDS, type JobOutcome } from "./job-outcomes";
@@ -78,7 +79,8 @@ export async function runJob(deps: DispatcherDeps, spec: JobSpec, onText: (text:
 
   const release = async (status: "failed" | "disputed" | "abandoned", detail: string, address?: string) => {
     try {
-      await deps.ledger.releaseJob(spec.jobId, status, detail, address);
+      // Retried over a lost connection: a reservation left behind would hold the consumer's credit.
+      await retryOnConnectionLoss(() => deps.ledger.releaseJob(spec.jobId, status, detail, address));
     } catch (err) {
       log.error("could not release a job's reservation", { jobId: spec.jobId, error: String(err) });
     }

@@ -13,6 +13,7 @@ import type { NodeHub } from "./node-hub";
 import { checkReceipt } from "./receipt-check";
 import type { Part } from "./job-attempt";
 import { settleParts, type SettlePart } from "./part-settlement";
+import { retryOnConnectionLoss } from "./db-retry";
 
 /** A part that streamed tokens, with the receipt its node sent (if any). */
 export interface FinishedPart {
@@ -69,7 +70,7 @@ export async function settleJobParts(deps: SettlementDeps, jobId: string, model:
   const promptTokens = billed.find((b) => b.part === 0)?.receipt.promptTokens ?? 0;
   if (billed.length === 0) {
     const why = finished.some((f) => f.receipt) ? "receipt refused" : "no part carried a receipt";
-    await deps.ledger.releaseJob(jobId, "disputed", why, finished.at(-1)?.part.address).catch((err: unknown) => {
+    await retryOnConnectionLoss(() => deps.ledger.releaseJob(jobId, "disputed", why, finished.at(-1)?.part.address)).catch((err: unknown) => {
       log.error("could not release a disputed job", { jobId, error: String(err) });
     });
     return { billed, promptTokens };
@@ -78,7 +79,10 @@ export async function settleJobParts(deps: SettlementDeps, jobId: string, model:
   try {
     const only = billed[0] as SettlePart;
     if (billed.length === 1 && only.part === 0) {
-      const result = await deps.ledger.settleJob({ jobId, nodeAddress: only.nodeAddress, receipt: only.receipt, finishReason: only.finishReason, costMicroUsd: only.costMicroUsd, feeBps: deps.feeBps });
+      // A lost connection must not cost the node its pay: a settlement is safe to retry (see db-retry.ts).
+      const result = await retryOnConnectionLoss(() =>
+        deps.ledger.settleJob({ jobId, nodeAddress: only.nodeAddress, receipt: only.receipt, finishReason: only.finishReason, costMicroUsd: only.costMicroUsd, feeBps: deps.feeBps }),
+      );
       if (result.status === "settled") {
         log.info("job settled", { jobId, address: only.nodeAddress, costMicroUsd: only.costMicroUsd, nodeMicroUsd: result.nodeMicroUsd, finishReason: only.finishReason });
         deps.hub.send(nodeOf.get(0) as string, { type: "credit", jobId, amountMicroUsd: result.nodeMicroUsd, balanceMicroUsd: result.nodeBalanceMicroUsd, todayMicroUsd: result.nodeTodayMicroUsd });
@@ -87,7 +91,8 @@ export async function settleJobParts(deps: SettlementDeps, jobId: string, model:
       }
       return { billed, promptTokens };
     }
-    const result = await settleParts(deps.db, { jobId, parts: billed, feeBps: deps.feeBps, at: deps.clock(), verificationWindowMs: deps.ledger.verificationWindowMs });
+    const at = deps.clock();
+    const result = await retryOnConnectionLoss(() => settleParts(deps.db, { jobId, parts: billed, feeBps: deps.feeBps, at, verificationWindowMs: deps.ledger.verificationWindowMs }));
     if (result.status !== "settled") {
       log.warn("job was already closed; receipts ignored", { jobId });
       return { billed, promptTokens };
@@ -99,7 +104,9 @@ export async function settleJobParts(deps: SettlementDeps, jobId: string, model:
     }
   } catch (err) {
     log.error("settlement failed; job disputed", { jobId, error: String(err) });
-    await deps.ledger.releaseJob(jobId, "disputed", `settlement failed: ${String(err)}`).catch(() => {});
+    await retryOnConnectionLoss(() => deps.ledger.releaseJob(jobId, "disputed", `settlement failed: ${String(err)}`)).catch((releaseErr: unknown) => {
+      log.error("could not release a job whose settlement failed", { jobId, error: String(releaseErr) });
+    });
   }
   return { billed, promptTokens };
 }

@@ -18,6 +18,7 @@ import {
   type NodeEarnings,
   type ReleaseResult,
 } from "./node-credits";
+import { refundNodeCredits, type RefundResult } from "./job-refunds";
 
 export {
   consumerAccountId,
@@ -30,6 +31,7 @@ export {
   type LedgerLeg,
 } from "./ledger-accounts";
 export { nodeHeldAccountId, nodePendingAccountId, type NodeEarnings, type ReleaseResult } from "./node-credits";
+export type { RefundResult } from "./job-refunds";
 
 /** An account's money: what it holds, what its jobs in flight hold back, and the rest. */
 export interface AccountBalance {
@@ -102,19 +104,17 @@ export class Ledger {
    */
   async reserveJob(input: { jobId: string; consumerAccountId: string; model: string; amountMicroUsd: number }): Promise<boolean> {
     if (!Number.isSafeInteger(input.amountMicroUsd) || input.amountMicroUsd < 0) throw new RangeError("reservation must be a non-negative safe integer");
-    return this.db.transaction(async (tx) => {
-      const held = await tx.query(
-        `UPDATE balances SET reserved_micro_usd = reserved_micro_usd + $2
-         WHERE account_id = $1 AND balance_micro_usd - reserved_micro_usd >= $2 RETURNING account_id`,
-        [input.consumerAccountId, input.amountMicroUsd],
-      );
-      if (held.rows.length === 0) return false;
-      await tx.query(
-        `INSERT INTO jobs (id, consumer_account_id, model, status, reserved_micro_usd, created_at) VALUES ($1, $2, $3, 'running', $4, $5)`,
-        [input.jobId, input.consumerAccountId, input.model, input.amountMicroUsd, this.clock().toISOString()],
-      );
-      return true;
-    });
+    // One statement, so one round trip and atomic without a transaction: the job row exists
+    // exactly when the hold was taken.
+    const { rows } = await this.db.query(
+      `WITH held AS (
+         UPDATE balances SET reserved_micro_usd = reserved_micro_usd + $2
+         WHERE account_id = $1 AND balance_micro_usd - reserved_micro_usd >= $2 RETURNING account_id)
+       INSERT INTO jobs (id, consumer_account_id, model, status, reserved_micro_usd, created_at)
+       SELECT $3, account_id, $4, 'running', $2, $5 FROM held RETURNING id`,
+      [input.consumerAccountId, input.amountMicroUsd, input.jobId, input.model, this.clock().toISOString()],
+    );
+    return rows.length > 0;
   }
 
   /**
@@ -226,6 +226,21 @@ export class Ledger {
   /** Lifts a node's hold; false when it was not on hold. */
   async releaseHold(address: string): Promise<boolean> {
     return liftHold(this.db, address, this.clock());
+  }
+
+  /**
+   * Refunds the consumers of every job part the node served whose credit is still pending or
+   * held (the node was caught cheating): each gets back what it paid for that part, the node's
+   * credit and the platform's fee reversed. Credits already available are not clawed back.
+   * Idempotent: a part is refunded once, however often this runs.
+   */
+  async refundNodeJobs(address: string, reason: string): Promise<RefundResult> {
+    return refundNodeCredits(this.db, { address, cause: "quarantine", reason, at: this.clock() });
+  }
+
+  /** Refunds one job part the node served (a re-run disagreed with it), if its credit is still pending or held. */
+  async refundJob(jobId: string, address: string, reason: string): Promise<RefundResult> {
+    return refundNodeCredits(this.db, { address, cause: "rerun", reason, at: this.clock(), jobIds: [jobId] });
   }
 
   /** The node's hold and its reason, or null. */

@@ -176,4 +176,50 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE INDEX verification_checks_prompt ON verification_checks (model, backend, prompt_key)`,
   // Per-key request rate (requests per minute); NULL takes the coordinator's default.
   `ALTER TABLE api_keys ADD COLUMN rate_per_minute INTEGER CHECK (rate_per_minute > 0)`,
+  // Refunds to consumers for work of a node caught cheating: a credit still pending or held can
+  // be reversed (state 'refunded'); one row per refunded job part, its primary key (and the
+  // unique job + part) refunding a part at most once. The consumer gets back what it was
+  // charged: the node's share and the platform's fee.
+  `DO $$ BEGIN
+    ALTER TABLE node_credits DROP CONSTRAINT node_credits_state_check;
+    ALTER TABLE node_credits ADD CONSTRAINT node_credits_state_check CHECK (state IN ('pending', 'held', 'available', 'refunded'));
+    CREATE TABLE job_refunds (
+      job_id TEXT PRIMARY KEY REFERENCES node_credits(job_id),
+      parent_job_id TEXT NOT NULL REFERENCES jobs(id),
+      part INTEGER NOT NULL CHECK (part >= 0),
+      consumer_account_id TEXT NOT NULL REFERENCES accounts(id),
+      node_address TEXT NOT NULL,
+      amount_micro_usd BIGINT NOT NULL CHECK (amount_micro_usd >= 0),
+      node_micro_usd BIGINT NOT NULL CHECK (node_micro_usd >= 0),
+      fee_micro_usd BIGINT NOT NULL CHECK (fee_micro_usd >= 0),
+      cause TEXT NOT NULL CHECK (cause IN ('quarantine', 'rerun')),
+      reason TEXT NOT NULL,
+      created_at TIMESTAMPTZ NOT NULL,
+      UNIQUE (parent_job_id, part),
+      CHECK (amount_micro_usd = node_micro_usd + fee_micro_usd)
+    );
+    CREATE INDEX job_refunds_consumer_time ON job_refunds (consumer_account_id, created_at);
+    CREATE INDEX job_refunds_node ON job_refunds (node_address);
+  END $$`,
+  // Several coordinator instances on one PostgreSQL (cluster.ts): each instance's beat, the
+  // routing view of the nodes connected to each, and messages between instances too big for a
+  // NOTIFY payload (deleted as they are read).
+  `CREATE TABLE cluster_instances (
+    instance_id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL,
+    heartbeat_at TIMESTAMPTZ NOT NULL
+  )`,
+  `CREATE TABLE cluster_nodes (
+    node_id TEXT PRIMARY KEY,
+    instance_id TEXT NOT NULL,
+    node JSONB NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+  )`,
+  `CREATE INDEX cluster_nodes_instance ON cluster_nodes (instance_id)`,
+  `CREATE TABLE cluster_messages (
+    id BIGSERIAL PRIMARY KEY,
+    body TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+  )`,
 ];

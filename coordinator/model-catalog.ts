@@ -16,8 +16,19 @@ export async function rememberModels(db: Database, models: readonly AdvertisedMo
   }
 }
 
+/**
+ * Models known per database. Rows are never deleted, so a model once known stays known and only
+ * a miss needs the database (every consumer request asks).
+ */
+const known = new WeakMap<Database, Set<string>>();
+
 /** True when some node has ever advertised `model`. */
 export async function isKnownModel(db: Database, model: string): Promise<boolean> {
+  let seen = known.get(db);
+  if (seen?.has(model)) return true;
   const { rows } = await db.query(`SELECT 1 FROM models WHERE id = $1`, [model]);
-  return rows.length > 0;
+  if (rows.length === 0) return false;
+  if (!seen) known.set(db, (seen = new Set()));
+  seen.add(model);
+  return true;
 }

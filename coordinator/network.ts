@@ -1,7 +1,7 @@
 /**
  * Wires the network's judgement into job dispatch: what each job teaches reputation (speed,
  * answers finished or broken off, refused receipts), and what a quarantine does (earnings held,
- * the node told why).
+ * the node told why, and, when verification caught it, its consumers refunded).
  */
 import type { Logger } from "../shared/logger";
 import type { Database } from "./db";
@@ -15,7 +15,7 @@ import type { Reputation } from "./reputation";
 export interface NetworkParts {
   readonly db: Database;
   readonly ledger: Ledger;
-  readonly hub: NodeHub;
+  readonly hub: Pick<NodeHub, "candidates" | "addressOf" | "assign" | "release" | "send" | "sendToAddress">;
   readonly queue: CapacityQueue;
   readonly reputation: Reputation;
   readonly logger: Logger;
@@ -35,10 +35,15 @@ function background(logger: Logger, what: string, task: () => Promise<unknown>):
 export function wireNetwork(parts: NetworkParts, extraEvents: DispatchEvents[] = []): DispatcherDeps {
   const { reputation, hub, ledger, logger } = parts;
   reputation.hooks = {
-    async onQuarantine(address, reason) {
+    async onQuarantine(address, reason, cause) {
       const held = await ledger.holdPending(address, `quarantined: ${reason}`);
       logger.warn("quarantined node's pending earnings held", { address, heldMicroUsd: held.heldMicroUsd, credits: held.credits });
       hub.sendToAddress(address, { type: "error", code: "quarantined", message: `quarantined: ${reason}` });
+      // Caught cheating by verification: the consumers of its unreleased work are made whole.
+      if (cause === "verification") {
+        const refunded = await ledger.refundNodeJobs(address, `the node that served this failed verification: ${reason}`);
+        if (refunded.parts > 0) logger.warn("consumers refunded for a quarantined node's work", { address, ...refunded });
+      }
     },
     async onRelease(address) {
       await ledger.releaseHold(address);

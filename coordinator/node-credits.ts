@@ -2,7 +2,8 @@
  * A node's credits after settlement: each job's share lands pending (`node-pending:<address>`),
  * becomes available (`node:<address>`, what withdrawals debit) once its verification window has
  * passed, and is held (`node-held:<address>`) while the node is on hold. Every move is a balanced
- * transfer; `node_credits` keeps one row per job so each credit moves once.
+ * transfer; `node_credits` keeps one row per job so each credit moves once. A pending or held
+ * credit of a node caught cheating may instead be refunded to its consumer (job-refunds.ts).
  */
 import { randomUUID } from "node:crypto";
 import { toSafeInteger, type Database, type Queryable } from "./db";
@@ -202,7 +203,7 @@ export async function nodeTotalsIn(q: Queryable, address: string, at: Date): Pro
   // Today's credits from node_credits (one row per job, indexed by node and time).
   const { rows } = await q.query<{ b: unknown; t: unknown }>(
     `SELECT (SELECT COALESCE(SUM(balance_micro_usd), 0) FROM balances WHERE account_id = ANY($1::text[])) AS b,
-            (SELECT COALESCE(SUM(amount_micro_usd), 0) FROM node_credits WHERE node_address = $2 AND credited_at >= $3) AS t`,
+            (SELECT COALESCE(SUM(amount_micro_usd), 0) FROM node_credits WHERE node_address = $2 AND credited_at >= $3 AND state <> 'refunded') AS t`,
     [nodeAccounts(address), address.toLowerCase(), startOfUtcDay(at).toISOString()],
   );
   return { balanceMicroUsd: Math.max(0, toSafeInteger(rows[0]?.b)), todayMicroUsd: Math.max(0, toSafeInteger(rows[0]?.t)) };
@@ -216,13 +217,15 @@ export async function nodeEarningsIn(q: Queryable, address: string, at: Date): P
     [[pending, held, available]],
   );
   const balanceOf = (id: string) => toSafeInteger(balances.rows.find((r) => r.account_id === id)?.b);
+  // Lifetime is net of credits refunded to consumers (job-refunds.ts); today counts the credits
+  // of today that still stand.
   const sums = await q.query<{ lifetime: unknown; today: unknown; withdrawn: unknown }>(
     `SELECT
-       COALESCE(SUM(amount_micro_usd) FILTER (WHERE kind = 'job_earning'), 0) AS lifetime,
-       COALESCE(SUM(amount_micro_usd) FILTER (WHERE kind = 'job_earning' AND created_at >= $2), 0) AS today,
+       COALESCE(SUM(amount_micro_usd) FILTER (WHERE kind IN ('job_earning', 'earning_refund')), 0) AS lifetime,
+       (SELECT COALESCE(SUM(amount_micro_usd), 0) FROM node_credits WHERE node_address = $4 AND credited_at >= $2 AND state <> 'refunded') AS today,
        COALESCE(-SUM(amount_micro_usd) FILTER (WHERE kind LIKE 'withdrawal%' AND account_id = $3), 0) AS withdrawn
      FROM ledger_entries WHERE account_id = ANY($1::text[])`,
-    [[pending, held, available], startOfUtcDay(at).toISOString(), available],
+    [[pending, held, available], startOfUtcDay(at).toISOString(), available, address.toLowerCase()],
   );
   const row = sums.rows[0];
   return {

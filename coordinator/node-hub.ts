@@ -7,7 +7,7 @@
 import type { WebSocket, WebSocketServer } from "ws";
 import { parseNodeMessage, type AdvertisedModel, type CoordinatorMessage, type DiagnosisView, type NodeMessage, type NodeStatus } from "../shared/protocol";
 import type { Logger } from "../shared/logger";
-import type { NodeCandidate } from "./node-scorer";
+import type { CandidateModel, NodeCandidate } from "./node-scorer";
 import type { PeerNode } from "./diagnosis";
 import { loginIsValid, NodeConnection, rawToBytes, type NodeJobListener, type WithoutV } from "./node-connection";
 
@@ -71,6 +71,14 @@ export interface HubNode extends NodeCandidate {
 }
 
 /** The set of connected nodes and the router for their messages. */
+/** The routing view of a status's models, made once per status the node sends (read per job). */
+const routingViews = new WeakMap<NodeStatus, CandidateModel[]>();
+function routingModels(status: NodeStatus): CandidateModel[] {
+  let view = routingViews.get(status);
+  if (!view) routingViews.set(status, (view = status.models.map((m) => ({ id: m.id, price: m.price, sizeBytes: m.sizeBytes }))));
+  return view;
+}
+
 export class NodeHub {
   private readonly connections = new Map<string, NodeConnection>();
   private readonly heartbeat: NodeJS.Timeout;
@@ -97,7 +105,7 @@ export class NodeHub {
         backend: c.status.hardware.backend,
         statusReason: c.status.reason,
         sharing: c.status.sharing,
-        models: c.status.models.map((m) => ({ id: m.id, price: m.price, sizeBytes: m.sizeBytes })),
+        models: routingModels(c.status),
         capacity: c.status.capacity,
         inFlight: c.jobs.size,
         lastIdleAtMs: c.lastIdleAtMs,

@@ -118,6 +118,11 @@ function median(values: readonly number[]): number {
  * gets work). Round trips within a few tens of milliseconds of the best count as equal.
  */
 export function rankNodes(nodes: readonly NodeCandidate[], req: RouteRequest): ScoredNode[] {
+  return scoreNodes(nodes, req).sort(compareScored);
+}
+
+/** Every node that can take the job, scored, in no particular order. */
+function scoreNodes(nodes: readonly NodeCandidate[], req: RouteRequest): ScoredNode[] {
   const eligible = nodes.filter((n) => canServe(n, req));
   if (eligible.length === 0) return [];
   const speeds = eligible.map((n) => n.tokensPerSecond).filter((s): s is number => s !== null && s > 0);
@@ -143,7 +148,7 @@ export function rankNodes(nodes: readonly NodeCandidate[], req: RouteRequest): S
       SCORE_WEIGHTS.throughput * throughput + SCORE_WEIGHTS.price * price + SCORE_WEIGHTS.reputation * reputation + SCORE_WEIGHTS.latency * latency;
     return { node, score, parts: { throughput, price, reputation, latency } };
   });
-  return scored.sort(compareScored);
+  return scored;
 }
 
 /**
@@ -158,5 +163,8 @@ function compareScored(a: ScoredNode, b: ScoredNode): number {
 
 /** The best node for the job, or undefined when none can take it now. */
 export function pickNode(nodes: readonly NodeCandidate[], req: RouteRequest): NodeCandidate | undefined {
-  return rankNodes(nodes, req)[0]?.node;
+  // One pass for the first of the ranking, without sorting every node (this runs per job).
+  let best: ScoredNode | undefined;
+  for (const s of scoreNodes(nodes, req)) if (!best || compareScored(s, best) < 0) best = s;
+  return best?.node;
 }

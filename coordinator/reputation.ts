@@ -49,9 +49,15 @@ export function reputationOf(parts: ReputationParts): number {
 
 const fresh = (): Counters => ({ passed: 0, failed: 0, completed: 0, broken: 0, quarantine: null });
 
+/**
+ * Who quarantined a node: verification (a failed check took it below the bar: it was caught
+ * cheating) or the operator (a judgement call, which refunds nobody by itself).
+ */
+export type QuarantineCause = "verification" | "operator";
+
 /** What happens when a node is quarantined or released (hold its earnings, tell it). */
 export interface QuarantineHooks {
-  onQuarantine(address: string, reason: string): Promise<void>;
+  onQuarantine(address: string, reason: string, cause: QuarantineCause): Promise<void>;
   onRelease(address: string): Promise<void>;
 }
 
@@ -59,6 +65,8 @@ export interface QuarantineHooks {
 export class Reputation {
   private readonly nodes = new Map<string, Counters>();
   private readonly speeds = new Map<string, number>();
+  /** Median of `speeds`, recomputed only after a speed changed (routing reads it per node per job). */
+  private medianSpeed: number | null = null;
   hooks: QuarantineHooks | null = null;
 
   private constructor(
@@ -93,13 +101,20 @@ export class Reputation {
     const a = address.toLowerCase();
     const c = this.nodes.get(a) ?? fresh();
     const speed = this.speeds.get(a);
-    const known = [...this.speeds.values()].sort((x, y) => x - y);
-    const median = known.length > 0 ? (known[Math.floor(known.length / 2)] as number) : 0;
+    const median = this.typicalSpeed();
     return {
       correctness: correctnessOf(c.passed, c.failed),
       reliability: reliabilityOf(c.completed, c.broken),
       speed: speed === undefined || median <= 0 ? 0.5 : Math.min(1, speed / median),
     };
+  }
+
+  private typicalSpeed(): number {
+    if (this.medianSpeed === null) {
+      const known = [...this.speeds.values()].sort((x, y) => x - y);
+      this.medianSpeed = known.length > 0 ? (known[Math.floor(known.length / 2)] as number) : 0;
+    }
+    return this.medianSpeed;
   }
 
   /** Counts behind a node's reputation. */
@@ -114,6 +129,7 @@ export class Reputation {
     const sample = tokens / seconds;
     const old = this.speeds.get(a);
     this.speeds.set(a, old === undefined ? sample : old + SPEED_SMOOTHING * (sample - old));
+    this.medianSpeed = null;
   }
 
   /** An answer on the node finished (true) or broke off after it started (false). */
@@ -128,12 +144,12 @@ export class Reputation {
   async recordCheck(address: string, passed: boolean, reason: string): Promise<boolean> {
     const c = await this.bump(address, passed ? "checks_passed" : "checks_failed");
     if (passed || c.quarantine || correctnessOf(c.passed, c.failed) >= QUARANTINE_BAR) return c.quarantine !== null;
-    await this.quarantine(address, reason);
+    await this.quarantine(address, reason, "verification");
     return true;
   }
 
   /** Quarantines a node (idempotent): no more jobs, earnings held, the node told why. */
-  async quarantine(address: string, reason: string): Promise<void> {
+  async quarantine(address: string, reason: string, cause: QuarantineCause = "operator"): Promise<void> {
     const a = address.toLowerCase();
     const at = this.clock();
     const why = reason.slice(0, 480);
@@ -145,7 +161,7 @@ export class Reputation {
     );
     await this.refresh(a);
     this.logger.warn("node quarantined", { address: a, reason: why });
-    await this.hooks?.onQuarantine(a, this.nodes.get(a)?.quarantine?.reason ?? why);
+    await this.hooks?.onQuarantine(a, this.nodes.get(a)?.quarantine?.reason ?? why, cause);
   }
 
   /** Lifts a quarantine and forgives the failed checks; false when the node was not quarantined. */

@@ -6,7 +6,8 @@
  * - Re-runs: a sample of real temperature-0 jobs runs again on a second node of the same backend
  *   class; when the two disagree a third decides, and the odd one out fails.
  * Results feed reputation (which quarantines a node below the bar); checks are paid by the
- * platform like real jobs, except those the node failed.
+ * platform like real jobs, except those the node failed. A real job whose re-run disagreed is
+ * refunded to its consumer (job-refunds.ts).
  */
 import type { Logger } from "../shared/logger";
 import { jobCostMicroUsd, type ModelPrice } from "../shared/money";
@@ -46,7 +47,7 @@ export interface VerificationOptions {
 export interface VerifierDeps {
   readonly db: Database;
   readonly hub: Pick<NodeHub, "candidates" | "assign" | "release" | "send">;
-  readonly ledger: Pick<Ledger, "verificationWindowMs">;
+  readonly ledger: Pick<Ledger, "verificationWindowMs" | "refundJob">;
   readonly reputation: Pick<Reputation, "recordCheck" | "counters">;
   listPrice(model: string): ModelPrice;
   readonly logger: Logger;
@@ -276,6 +277,9 @@ export class Verifier {
       [jobId, node.address, model, node.backend, answer.hash, answer.tokens, judgement.verdict, judgement.verdict === "fail" ? judgement.reason : null, this.deps.clock().toISOString()],
     );
     this.deps.onVerdict?.("rerun", judgement.verdict);
+    // Two other nodes agreed on another answer: the consumer gets back what it paid for this one
+    // (while the node's credit for it is still pending or held), whatever the node's standing.
+    if (judgement.verdict === "fail") await this.deps.ledger.refundJob(jobId, node.address, `a re-run on other nodes disagreed with this answer: ${judgement.reason}`);
     if (judgement.verdict !== "pending") await this.deps.reputation.recordCheck(node.address, judgement.verdict === "pass", judgement.verdict === "fail" ? judgement.reason : "");
   }
 }

@@ -2,45 +2,10 @@
  * The built dashboard in Chromium, served by the real control server in front of an in-memory
  * agent whose state the test changes.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { expect, test } from "@playwright/test";
-import { build } from "vite";
-import { startControlServer, type ControlServer } from "../electron/agent/control-server";
-import { FakeControlApi } from "../tests/fake-electron/fake-control-api";
+import { expect, test } from "./support/fixtures";
 import { DashboardPage } from "./pages/dashboard-page";
 
-const repoRoot = path.resolve(import.meta.dirname, "..");
-let staticDir: string;
-
-test.beforeAll(async () => {
-  // A build of its own, so a build running elsewhere in the checkout cannot interfere.
-  staticDir = await mkdtemp(path.join(tmpdir(), "offpeak-renderer-"));
-  await build({
-    configFile: path.join(repoRoot, "renderer", "vite.config.ts"),
-    logLevel: "warn",
-    build: { outDir: staticDir, emptyOutDir: true, sourcemap: false },
-  });
-});
-
-test.afterAll(async () => {
-  await rm(staticDir, { recursive: true, force: true });
-});
-
-let control: FakeControlApi;
-let server: ControlServer;
-
-test.beforeEach(async () => {
-  control = new FakeControlApi();
-  server = await startControlServer({ control, staticDir });
-});
-
-test.afterEach(async () => {
-  await server.close();
-});
-
-test("shows the node's state, model, hardware, speed and money", async ({ page }) => {
+test("shows the node's state, model, hardware, speed and money", async ({ page, server }) => {
   const dashboard = new DashboardPage(page);
   await dashboard.open(server.url);
   await expect(dashboard.activity).toHaveText("Off");
@@ -60,7 +25,7 @@ test("shows the node's state, model, hardware, speed and money", async ({ page }
   await page.screenshot({ path: "test-results/screenshots/dashboard-light.png", fullPage: true });
 });
 
-test("the Share switch turns sharing on with a click and off with the keyboard", async ({ page }) => {
+test("the Share switch turns sharing on with a click and off with the keyboard", async ({ page, control, server }) => {
   const dashboard = new DashboardPage(page);
   await dashboard.open(server.url);
 
@@ -77,14 +42,14 @@ test("the Share switch turns sharing on with a click and off with the keyboard",
   expect(control.sharingCalls).toEqual([true, false]);
 });
 
-test("changes pushed by the agent show up without a reload", async ({ page }) => {
+test("changes pushed by the agent show up without a reload", async ({ page, control, server }) => {
   const dashboard = new DashboardPage(page);
   await dashboard.open(server.url);
   control.update({
     sharing: true,
     activity: "earning",
     reason: "Earning: serving a job for offpeak-demo-tiny",
-    currentJob: { jobId: "job-2", model: "offpeak-demo-tiny", startedAt: Date.now(), completionTokens: 17 },
+    currentJob: { jobId: "job-2", model: "offpeak-demo-tiny", startedAt: Date.now(), completionTokens: 17, elapsedMs: 900 },
     earnings: { todayMicroUsd: 2_468, balanceMicroUsd: 12_501_234, jobsServed: 4 },
   });
   await expect(dashboard.activity).toHaveText("Earning");
@@ -97,7 +62,7 @@ test("changes pushed by the agent show up without a reload", async ({ page }) =>
   await page.screenshot({ path: "test-results/screenshots/dashboard-dark.png", fullPage: true });
 });
 
-test("empty states before the first job and without a model", async ({ page }) => {
+test("empty states before the first job and without a model", async ({ page, control, server }) => {
   control.update({ lastJob: null, model: null, hardware: null, demoModel: false, earnings: { todayMicroUsd: 0, balanceMicroUsd: 0, jobsServed: 0 } });
   const dashboard = new DashboardPage(page);
   await dashboard.open(server.url);
@@ -108,7 +73,7 @@ test("empty states before the first job and without a model", async ({ page }) =
   await page.screenshot({ path: "test-results/screenshots/dashboard-empty.png", fullPage: true });
 });
 
-test("says so when the node goes away, and when the link's token is wrong", async ({ page }) => {
+test("says so when the node goes away, and when the link's token is wrong", async ({ page, control, server, startNode }) => {
   const dashboard = new DashboardPage(page);
   await dashboard.open(server.url);
   await server.close();
@@ -116,16 +81,16 @@ test("says so when the node goes away, and when the link's token is wrong", asyn
   await expect(dashboard.shareSwitch).toBeDisabled();
   await page.screenshot({ path: "test-results/screenshots/dashboard-disconnected.png", fullPage: true });
 
-  server = await startControlServer({ control, staticDir });
-  await page.goto(`http://127.0.0.1:${server.port}/#token=${"A".repeat(43)}`);
+  const restarted = (await startNode(control)).server;
+  await page.goto(`http://127.0.0.1:${restarted.port}/#token=${"A".repeat(43)}`);
   await expect(dashboard.error).toContainText("This dashboard link is no longer valid");
 
   const fresh = await page.context().newPage();
-  await fresh.goto(`http://127.0.0.1:${server.port}/`);
+  await fresh.goto(`http://127.0.0.1:${restarted.port}/`);
   await expect(new DashboardPage(fresh).error).toContainText("Open the full dashboard link");
 });
 
-test("shows the sandbox, the worker, and why this backend", async ({ page }) => {
+test("shows the sandbox, the worker, and why this backend", async ({ page, control, server }) => {
   const dashboard = new DashboardPage(page);
   await dashboard.open(server.url);
   await expect(dashboard.sandbox).toHaveText("Sandboxed (bubblewrap): no network, read-only code and models");

@@ -143,6 +143,12 @@ test("earnings withdrawn to the node's own address arrive on the devnet", async 
     .toBeGreaterThanOrEqual(needed);
   await attachScreenshot(page, testInfo, "earnings-available");
 
+  // The node's balance before the withdrawal, as the Dashboard shows it from the pushed state.
+  const dashboard = new DashboardPage(page);
+  await dashboard.open(host.dashboardUrl);
+  const balanceBefore = await dashboard.balanceMicroUsd();
+  expect(balanceBefore).toBeGreaterThanOrEqual(needed);
+
   const panel = new WithdrawalsPanel(page);
   await panel.open(host.dashboardUrl);
   await expect(panel.empty).toBeVisible();
@@ -175,7 +181,7 @@ test("earnings withdrawn to the node's own address arrive on the devnet", async 
   await expect(panel.dialog).toHaveCount(0, { timeout: 30_000 });
   await expect(panel.notice).toContainText(`Withdrawal of ${formatUsd(amount)} requested.`);
   await expect(panel.rows).toHaveCount(1);
-  // The list refreshes itself every 5 s while the withdrawal moves; the payout worker polls every 3 s.
+  // The agent follows the withdrawal and pushes each step; the payout worker polls every 3 s.
   await expect(panel.row(0).status).toHaveText("Confirmed", { timeout: 90_000 });
   await expect(panel.row(0).tx).toHaveText(/^0x[0-9a-f]{64}$/);
   await attachScreenshot(page, testInfo, "withdrawal-confirmed");
@@ -183,4 +189,8 @@ test("earnings withdrawn to the node's own address arrive on the devnet", async 
   // Token units equal µUSD at 6 decimals; the fee stays with the network, the amount is sent.
   expect(await devnet.balanceOf(token, own)).toBe(ownBefore + BigInt(amount));
   expect(await devnet.balanceOf(token, treasury.address)).toBe(treasuryBefore - BigInt(amount));
+
+  // The Dashboard's balance dropped by what the withdrawal took, with no credit since.
+  await panel.shell.goTo("Dashboard");
+  await expect.poll(() => dashboard.balanceMicroUsd(), { timeout: 15_000 }).toBe(balanceBefore - amount - FEE_MICRO_USD);
 });

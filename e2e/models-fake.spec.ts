@@ -3,27 +3,12 @@
  * verdicts, a download whose progress the test pushes, Delete with its confirmation, Use, the
  * address field, and the empty and error states.
  */
-import { expect, test } from "@playwright/test";
-import type { ControlServer } from "../electron/agent/control-server";
-import type { FakeControlApi } from "../tests/fake-electron/fake-control-api";
 import { ModelsPage } from "./pages/models-page";
-import { buildRendererIntoTemp, startFakeNode } from "./support/fake-node";
+import { expect, test } from "./support/fixtures";
 
 const MB = 1024 ** 2;
-let built: Awaited<ReturnType<typeof buildRendererIntoTemp>>;
-let control: FakeControlApi;
-let server: ControlServer;
 
-test.beforeAll(async () => {
-  built = await buildRendererIntoTemp();
-});
-
-test.afterAll(async () => {
-  await built.remove();
-});
-
-test.beforeEach(async () => {
-  ({ control, server } = await startFakeNode(built.dir));
+test.beforeEach(async ({ control }) => {
   control.setModels({
     ...control.modelsView,
     installed: [
@@ -33,11 +18,7 @@ test.beforeEach(async () => {
   });
 });
 
-test.afterEach(async () => {
-  await server.close();
-});
-
-test("shows the installed models and the catalog with a verdict and reason for each", async ({ page }) => {
+test("shows the installed models and the catalog with a verdict and reason for each", async ({ page, server }) => {
   const models = new ModelsPage(page);
   await models.open(server.url);
   await expect(page).toHaveURL(/#\/models$/);
@@ -65,7 +46,7 @@ test("shows the installed models and the catalog with a verdict and reason for e
   await page.screenshot({ path: test.info().outputPath("models-dark.png"), fullPage: true });
 });
 
-test("Download calls pullModel, the progress bar follows the pushed progress and ends in done", async ({ page }) => {
+test("Download calls pullModel, the progress bar follows the pushed progress and ends in done", async ({ page, control, server }) => {
   const models = new ModelsPage(page);
   await models.open(server.url);
   await models.catalogModel("Qwen2.5 0.5B Instruct").getByRole("button", { name: "Download Qwen2.5 0.5B Instruct" }).click();
@@ -95,7 +76,7 @@ test("Download calls pullModel, the progress bar follows the pushed progress and
   await page.screenshot({ path: test.info().outputPath("models-downloaded.png"), fullPage: true });
 });
 
-test("Cancel calls cancelDownload, and a failed download shows its error", async ({ page }) => {
+test("Cancel calls cancelDownload, and a failed download shows its error", async ({ page, control, server }) => {
   const models = new ModelsPage(page);
   await models.open(server.url);
   await control.pullModel("llama-3.2-3b-instruct-q4_k_m");
@@ -116,7 +97,7 @@ test("Cancel calls cancelDownload, and a failed download shows its error", async
   await page.screenshot({ path: test.info().outputPath("models-failed.png"), fullPage: true });
 });
 
-test("Delete asks for confirmation first and then calls removeModel", async ({ page }) => {
+test("Delete asks for confirmation first and then calls removeModel", async ({ page, control, server }) => {
   const models = new ModelsPage(page);
   await models.open(server.url);
   const remove = models.installedModel("TinyLlama 1.1B Chat").getByRole("button", { name: "Delete TinyLlama 1.1B Chat" });
@@ -143,7 +124,7 @@ test("Delete asks for confirmation first and then calls removeModel", async ({ p
   await expect(page.getByRole("status").filter({ hasText: "Deleted TinyLlama 1.1B Chat." })).toBeVisible();
 });
 
-test("Use switches the model the node serves", async ({ page }) => {
+test("Use switches the model the node serves", async ({ page, control, server }) => {
   const models = new ModelsPage(page);
   await models.open(server.url);
   await models.installedModel("TinyLlama 1.1B Chat").getByRole("button", { name: "Use TinyLlama 1.1B Chat" }).click();
@@ -154,7 +135,7 @@ test("Use switches the model the node serves", async ({ page }) => {
   await expect(page.getByTestId("model")).toHaveText("TinyLlama 1.1B Chat");
 });
 
-test("the address field starts a download of an hf: URI and refuses anything else", async ({ page }) => {
+test("the address field starts a download of an hf: URI and refuses anything else", async ({ page, control, server }) => {
   const models = new ModelsPage(page);
   await models.open(server.url);
   await models.addressField.fill("/etc/passwd");
@@ -169,7 +150,7 @@ test("the address field starts a download of an hf: URI and refuses anything els
   await expect(models.addressField).toHaveValue("");
 });
 
-test("shows the agent's refusal, the empty lists and a listing error", async ({ page }) => {
+test("shows the agent's refusal, the empty lists and a listing error", async ({ page, control, server }) => {
   const models = new ModelsPage(page);
   control.setModels({ installed: [], catalog: [] });
   await models.open(server.url);

@@ -2,14 +2,12 @@
  * The first-run setup in Chromium, served by the real control server in front of an in-memory
  * agent that has not been set up yet: each step, what it saves, and that it shows only once.
  */
-import { expect, test } from "@playwright/test";
-import type { ControlServer } from "../electron/agent/control-server";
 import type { ModelsView, Result } from "../shared/control-api";
 import { DEFAULT_SETTINGS } from "../shared/settings";
 import { FakeControlApi, sampleCatalog, sampleInstalled, sampleNodeState } from "../tests/fake-electron/fake-control-api";
 import { DashboardPage } from "./pages/dashboard-page";
 import { OnboardingPage } from "./pages/onboarding-page";
-import { buildRendererIntoTemp, startFakeNode } from "./support/fake-node";
+import { expect, test } from "./support/fixtures";
 
 /** A fresh node whose model list fails the first `failures` times. */
 class FreshNode extends FakeControlApi {
@@ -25,29 +23,10 @@ class FreshNode extends FakeControlApi {
   }
 }
 
-let built: Awaited<ReturnType<typeof buildRendererIntoTemp>>;
-let server: ControlServer | null = null;
-
-test.beforeAll(async () => {
-  built = await buildRendererIntoTemp();
-});
-test.afterAll(async () => {
-  await built.remove();
-});
-test.afterEach(async () => {
-  await server?.close();
-  server = null;
-});
-
-async function start(control: FakeControlApi = new FreshNode()) {
-  ({ server } = await startFakeNode(built.dir, control));
-  return { control, url: server.url };
-}
-
-test("a first run goes from welcome to sharing, saving each choice", async ({ page }) => {
-  const { control, url } = await start();
+test("a first run goes from welcome to sharing, saving each choice", async ({ page, startNode }) => {
+  const { control, server } = await startNode(new FreshNode());
   const setup = new OnboardingPage(page);
-  await setup.open(url);
+  await setup.open(server.url);
   await expect(setup.currentStep).toContainText("Welcome");
   await setup.getStarted.click();
 
@@ -92,10 +71,10 @@ test("a first run goes from welcome to sharing, saving each choice", async ({ pa
   await expect(setup.root).toHaveCount(0);
 });
 
-test("works with the keyboard alone", async ({ page }) => {
-  const { control, url } = await start();
+test("works with the keyboard alone", async ({ page, startNode }) => {
+  const { control, server } = await startNode(new FreshNode());
   const setup = new OnboardingPage(page);
-  await setup.open(url);
+  await setup.open(server.url);
   await setup.getStarted.focus();
   await page.keyboard.press("Enter");
   await expect(setup.title).toBeFocused();
@@ -117,30 +96,30 @@ test("works with the keyboard alone", async ({ page }) => {
   expect(control.useCalls).toEqual([]);
 });
 
-test("Skip setup records it as done and leaves sharing as it was", async ({ page }) => {
-  const { control, url } = await start();
+test("Skip setup records it as done and leaves sharing as it was", async ({ page, startNode }) => {
+  const { control, server } = await startNode(new FreshNode());
   const setup = new OnboardingPage(page);
-  await setup.open(url);
+  await setup.open(server.url);
   await setup.skip.click();
   await expect(new DashboardPage(page).activity).toBeVisible();
   expect(control.settings.onboarded).toBe(true);
   expect(control.sharingCalls).toEqual([]);
 });
 
-test("a failed read shows the error with a way to try again", async ({ page }) => {
-  const { url } = await start(new FreshNode(1));
+test("a failed read shows the error with a way to try again", async ({ page, startNode }) => {
+  const { server } = await startNode(new FreshNode(1));
   const setup = new OnboardingPage(page);
-  await setup.open(url);
+  await setup.open(server.url);
   await setup.getStarted.click();
   await expect(page.getByRole("alert")).toContainText("The catalog could not be read.");
   await page.getByRole("button", { name: "Try again" }).click();
   await expect(setup.verdict).toContainText("Good for sharing");
 });
 
-test("can be run again from Settings", async ({ page }) => {
-  const { url } = await start(new FakeControlApi());
+test("can be run again from Settings", async ({ page, startNode }) => {
+  const { server } = await startNode(new FakeControlApi());
   const dashboard = new DashboardPage(page);
-  await dashboard.open(url);
+  await dashboard.open(server.url);
   await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: /^Settings\b/ }).click();
   await page.getByRole("link", { name: "Run the setup again" }).click();
   const setup = new OnboardingPage(page);
@@ -149,10 +128,10 @@ test("can be run again from Settings", async ({ page }) => {
   await expect(dashboard.activity).toBeVisible();
 });
 
-test("the wallet step offers the backup on the Wallet page, and the setup resumes where it was", async ({ page }) => {
-  const { url } = await start();
+test("the wallet step offers the backup on the Wallet page, and the setup resumes where it was", async ({ page, startNode }) => {
+  const { server } = await startNode(new FreshNode());
   const setup = new OnboardingPage(page);
-  await setup.open(url);
+  await setup.open(server.url);
   await setup.getStarted.click();
   await setup.next.click();
   await setup.model(/^Offpeak demo/).check();

@@ -2,33 +2,14 @@
  * Pausing from the Dashboard, the Signals card, and the Diagnostics page, in Chromium, served by
  * the real control server in front of an in-memory agent.
  */
-import { expect, test } from "@playwright/test";
-import type { ControlServer } from "../electron/agent/control-server";
-import { sampleDiagnostics, type FakeControlApi } from "../tests/fake-electron/fake-control-api";
+import { sampleDiagnostics } from "../tests/fake-electron/fake-control-api";
 import { DashboardPage } from "./pages/dashboard-page";
 import { DiagnosticsPage } from "./pages/diagnostics-page";
-import { buildRendererIntoTemp, startFakeNode } from "./support/fake-node";
+import { expect, test } from "./support/fixtures";
 
-let built: Awaited<ReturnType<typeof buildRendererIntoTemp>>;
-let control: FakeControlApi;
-let server: ControlServer;
-
-test.beforeAll(async () => {
-  built = await buildRendererIntoTemp();
-});
-
-test.afterAll(async () => {
-  await built.remove();
-});
-
-test.beforeEach(async () => {
-  ({ control, server } = await startFakeNode(built.dir));
+test.beforeEach(async ({ control }) => {
   await control.setSharing(true);
   control.sharingCalls.length = 0;
-});
-
-test.afterEach(async () => {
-  await server.close();
 });
 
 /** How the pause's end reads: "14:30", or "tomorrow 00:30" when the hour runs past midnight. */
@@ -38,7 +19,7 @@ const pauseEnd = (at: number) => {
   return d.toDateString() === new Date().toDateString() ? time : `tomorrow ${time}`;
 };
 
-test("Pause for 1 hour shows Paused until …, and Resume brings sharing back", async ({ page }) => {
+test("Pause for 1 hour shows Paused until …, and Resume brings sharing back", async ({ page, control, server }) => {
   const dashboard = new DashboardPage(page);
   await dashboard.open(server.url);
   await expect(dashboard.activity).toHaveText("Ready");
@@ -67,7 +48,7 @@ test("Pause for 1 hour shows Paused until …, and Resume brings sharing back", 
   expect(control.settings.rules.pausedUntil).toBeNull();
 });
 
-test("Pause until tomorrow pauses until 08:00 the next day", async ({ page }) => {
+test("Pause until tomorrow pauses until 08:00 the next day", async ({ page, control, server }) => {
   const dashboard = new DashboardPage(page);
   await dashboard.open(server.url);
   await dashboard.pauseUntilTomorrow.click();
@@ -78,7 +59,7 @@ test("Pause until tomorrow pauses until 08:00 the next day", async ({ page }) =>
   await expect(dashboard.reason).toHaveText("Paused until tomorrow 08:00");
 });
 
-test("a refused pause shows the agent's reason", async ({ page }) => {
+test("a refused pause shows the agent's reason", async ({ page, control, server }) => {
   const dashboard = new DashboardPage(page);
   await dashboard.open(server.url);
   control.failWith = "The node is shutting down";
@@ -87,7 +68,7 @@ test("a refused pause shows the agent's reason", async ({ page }) => {
   await expect(dashboard.activity).toHaveText("Ready");
 });
 
-test("the Signals card shows what was sampled and says what this platform does not offer", async ({ page }) => {
+test("the Signals card shows what was sampled and says what this platform does not offer", async ({ page, control, server }) => {
   const dashboard = new DashboardPage(page);
   await dashboard.open(server.url);
   await expect(dashboard.signal("Power")).toHaveText("not available on this platform");
@@ -108,7 +89,7 @@ test("the Signals card shows what was sampled and says what this platform does n
   await dashboard.signals.screenshot({ path: test.info().outputPath("signals.png") });
 });
 
-test("Diagnostics shows the node's reason and the coordinator's notes, and Refresh asks again", async ({ page }) => {
+test("Diagnostics shows the node's reason and the coordinator's notes, and Refresh asks again", async ({ page, control, server }) => {
   await control.pause(Date.now() + 3_600_000);
   const diagnostics = new DiagnosticsPage(page);
   await diagnostics.open(server.url);
@@ -145,7 +126,7 @@ test("Diagnostics shows the node's reason and the coordinator's notes, and Refre
   await expect(diagnostics.notes).toHaveCount(1);
 });
 
-test("Diagnostics says so when the node is not connected to a coordinator, or cannot answer", async ({ page }) => {
+test("Diagnostics says so when the node is not connected to a coordinator, or cannot answer", async ({ page, control, server }) => {
   control.coordinatorView = null;
   control.update({ coordinator: { url: "wss://offpeak.example/node", connected: false } });
   const diagnostics = new DiagnosticsPage(page);

@@ -2,31 +2,15 @@
  * A quarantined node's Diagnostics page, in Chromium: the coordinator's reason for sending the
  * node no jobs stands out above its notes.
  */
-import { expect, test } from "@playwright/test";
-import type { ControlServer } from "../electron/agent/control-server";
-import { sampleDiagnostics, type FakeControlApi } from "../tests/fake-electron/fake-control-api";
+import { sampleDiagnostics } from "../tests/fake-electron/fake-control-api";
 import { DiagnosticsPage } from "./pages/diagnostics-page";
-import { buildRendererIntoTemp, startFakeNode } from "./support/fake-node";
+import { expect, test } from "./support/fixtures";
 
-let built: Awaited<ReturnType<typeof buildRendererIntoTemp>>;
-let control: FakeControlApi;
-let server: ControlServer;
-
-test.beforeAll(async () => {
-  built = await buildRendererIntoTemp();
-});
-test.afterAll(async () => {
-  await built.remove();
-});
-test.beforeEach(async () => {
-  ({ control, server } = await startFakeNode(built.dir));
+test.beforeEach(async ({ control }) => {
   await control.setSharing(true);
 });
-test.afterEach(async () => {
-  await server.close();
-});
 
-test("Diagnostics shows the quarantine and its reason, and nothing of it once lifted", async ({ page }) => {
+test("Diagnostics shows the quarantine and its reason, and nothing of it once lifted", async ({ page, control, server }) => {
   const reason = "answered a known-answer check with text other than the known answer";
   control.coordinatorView = sampleDiagnostics({
     seenSharing: false,

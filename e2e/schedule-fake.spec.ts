@@ -3,42 +3,20 @@
  * agent: painting hours with the mouse and the keyboard, the sentence that follows, Save, and a
  * reload that shows what was saved.
  */
-import { expect, test } from "@playwright/test";
-import type { ControlServer } from "../electron/agent/control-server";
 import { scheduleSummary } from "../shared/sharing-policy";
 import type { WeeklyWindow } from "../shared/sharing-types";
 import type { FakeControlApi } from "../tests/fake-electron/fake-control-api";
 import { SchedulePage } from "./pages/schedule-page";
-import { buildRendererIntoTemp, startFakeNode } from "./support/fake-node";
-
-let built: Awaited<ReturnType<typeof buildRendererIntoTemp>>;
-let control: FakeControlApi;
-let server: ControlServer;
-
-test.beforeAll(async () => {
-  built = await buildRendererIntoTemp();
-});
-
-test.afterAll(async () => {
-  await built.remove();
-});
-
-test.beforeEach(async () => {
-  ({ control, server } = await startFakeNode(built.dir));
-});
-
-test.afterEach(async () => {
-  await server.close();
-});
+import { expect, test } from "./support/fixtures";
 
 /** The sentence the page must show for these hours in "On a schedule". */
 const sentence = (windows: WeeklyWindow[], mode: "schedule" | "idle-in-schedule" = "schedule") =>
   scheduleSummary({ mode, windows, idleMinutes: 10 });
 
-/** The rules of the last updateSettings call. */
-const lastSavedRules = () => control.settingsCalls.at(-1)?.rules;
+/** The rules of the agent's last updateSettings call. */
+const lastSavedRules = (control: FakeControlApi) => control.settingsCalls.at(-1)?.rules;
 
-test("painting with the mouse changes the sentence, Save sends the windows, and a reload shows them", async ({ page }) => {
+test("painting with the mouse changes the sentence, Save sends the windows, and a reload shows them", async ({ page, control, server }) => {
   const schedule = new SchedulePage(page);
   await schedule.open(server.url);
   await expect(schedule.rows).toHaveCount(7);
@@ -71,7 +49,7 @@ test("painting with the mouse changes the sentence, Save sends the windows, and 
   await expect(schedule.notice).toHaveText("Schedule saved.");
   await expect(schedule.unsaved).toHaveCount(0);
   expect(control.settingsCalls).toHaveLength(1);
-  expect(lastSavedRules()).toMatchObject({ mode: "schedule", windows: hours, pausedUntil: null, idleMinutes: 10 });
+  expect(lastSavedRules(control)).toMatchObject({ mode: "schedule", windows: hours, pausedUntil: null, idleMinutes: 10 });
   expect(control.settings.rules.windows).toEqual(hours);
 
   await page.reload();
@@ -85,7 +63,7 @@ test("painting with the mouse changes the sentence, Save sends the windows, and 
   await page.screenshot({ path: test.info().outputPath("schedule-dark.png"), fullPage: true });
 });
 
-test("a touch drag paints too (pointer events with pointerType touch)", async ({ page }) => {
+test("a touch drag paints too (pointer events with pointerType touch)", async ({ page, server }) => {
   const schedule = new SchedulePage(page);
   await schedule.open(server.url);
   await schedule.mode("On a schedule").check();
@@ -101,7 +79,7 @@ test("a touch drag paints too (pointer events with pointerType touch)", async ({
   await expect(schedule.summary).toHaveText(sentence([{ day: 0, startMinute: 360, endMinute: 480 }]));
 });
 
-test("painting with the keyboard: arrows move, Space toggles, Shift+arrow paints along", async ({ page }) => {
+test("painting with the keyboard: arrows move, Space toggles, Shift+arrow paints along", async ({ page, control, server }) => {
   const schedule = new SchedulePage(page);
   await schedule.open(server.url);
   await schedule.mode("Idle within the schedule").check();
@@ -130,10 +108,10 @@ test("painting with the keyboard: arrows move, Space toggles, Shift+arrow paints
 
   await schedule.save.click();
   await expect(schedule.notice).toHaveText("Schedule saved.");
-  expect(lastSavedRules()).toMatchObject({ mode: "idle-in-schedule", windows });
+  expect(lastSavedRules(control)).toMatchObject({ mode: "idle-in-schedule", windows });
 });
 
-test("idle time, memory, pause rules and the owner's apps are saved with the schedule", async ({ page }) => {
+test("idle time, memory, pause rules and the owner's apps are saved with the schedule", async ({ page, control, server }) => {
   const schedule = new SchedulePage(page);
   await schedule.open(server.url);
   // This platform's sample has no battery signal: the rule says so.
@@ -154,7 +132,7 @@ test("idle time, memory, pause rules and the owner's apps are saved with the sch
 
   await schedule.save.click();
   await expect(schedule.notice).toHaveText("Schedule saved.");
-  expect(lastSavedRules()).toEqual({
+  expect(lastSavedRules(control)).toEqual({
     ...control.settings.rules,
     mode: "idle",
     idleMinutes: 20,
@@ -166,7 +144,7 @@ test("idle time, memory, pause rules and the owner's apps are saved with the sch
   expect(control.settings.rules).toMatchObject({ mode: "idle", ownApps: ["Premiere Pro"] });
 });
 
-test("bad values and the agent's refusals show, and nothing is lost", async ({ page }) => {
+test("bad values and the agent's refusals show, and nothing is lost", async ({ page, control, server }) => {
   const schedule = new SchedulePage(page);
   await schedule.open(server.url);
   await schedule.idleMinutes.fill("0");
@@ -190,7 +168,7 @@ test("bad values and the agent's refusals show, and nothing is lost", async ({ p
   expect(control.settings.rules).toMatchObject({ idleMinutes: 15, windows: [{ day: 0, startMinute: 600, endMinute: 690 }] });
 });
 
-test("a pause set from elsewhere survives saving the schedule", async ({ page }) => {
+test("a pause set from elsewhere survives saving the schedule", async ({ page, control, server }) => {
   const schedule = new SchedulePage(page);
   await schedule.open(server.url);
   const until = Date.now() + 3_600_000;
@@ -198,10 +176,10 @@ test("a pause set from elsewhere survives saving the schedule", async ({ page })
   await schedule.mode("Off").check();
   await schedule.save.click();
   await expect(schedule.notice).toHaveText("Schedule saved.");
-  expect(lastSavedRules()).toMatchObject({ mode: "off", pausedUntil: until });
+  expect(lastSavedRules(control)).toMatchObject({ mode: "off", pausedUntil: until });
 });
 
-test("says so when the schedule cannot be read", async ({ page }) => {
+test("says so when the schedule cannot be read", async ({ page, control, server }) => {
   const schedule = new SchedulePage(page);
   await page.goto(server.url);
   await expect(page.getByTestId("activity")).toBeVisible();

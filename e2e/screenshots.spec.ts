@@ -5,30 +5,18 @@
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import type { ControlServer } from "../electron/agent/control-server";
+import type { Page, TestInfo } from "@playwright/test";
 import { ROUTES } from "../renderer/routes";
 import { DEFAULT_SETTINGS } from "../shared/settings";
 import { FakeControlApi, sampleCatalog, sampleInstalled, sampleNodeState } from "../tests/fake-electron/fake-control-api";
 import { OnboardingPage } from "./pages/onboarding-page";
-import { buildRendererIntoTemp, startFakeNode } from "./support/fake-node";
+import { expect, test } from "./support/fixtures";
 
 const SCHEMES = ["light", "dark"] as const;
 const OUT = path.resolve(import.meta.dirname, "..", "test-results", "screenshots");
 
-let built: Awaited<ReturnType<typeof buildRendererIntoTemp>>;
-let server: ControlServer | null = null;
-
 test.beforeAll(async () => {
-  built = await buildRendererIntoTemp();
   await mkdir(OUT, { recursive: true });
-});
-test.afterAll(async () => {
-  await built.remove();
-});
-test.afterEach(async () => {
-  await server?.close();
-  server = null;
 });
 
 async function snap(page: Page, info: TestInfo, name: string): Promise<void> {
@@ -38,10 +26,10 @@ async function snap(page: Page, info: TestInfo, name: string): Promise<void> {
 }
 
 for (const scheme of SCHEMES) {
-  test(`every page, ${scheme}`, async ({ page }, info) => {
+  test(`every page, ${scheme}`, async ({ page, startNode }, info) => {
     await page.emulateMedia({ colorScheme: scheme });
     const control = new FakeControlApi(sampleNodeState({ sharing: true, activity: "earning", reason: "Earning: serving a job for offpeak-demo-tiny" }));
-    ({ server } = await startFakeNode(built.dir, control));
+    const { server } = await startNode(control);
     await page.goto(server.url);
     for (const route of ROUTES) {
       await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: new RegExp(`^${route.label}\\b`) }).click();
@@ -51,10 +39,10 @@ for (const scheme of SCHEMES) {
     }
   });
 
-  test(`every setup step, ${scheme}`, async ({ page }, info) => {
+  test(`every setup step, ${scheme}`, async ({ page, startNode }, info) => {
     await page.emulateMedia({ colorScheme: scheme });
     const control = new FakeControlApi(sampleNodeState(), { installed: sampleInstalled(), catalog: sampleCatalog() }, DEFAULT_SETTINGS);
-    ({ server } = await startFakeNode(built.dir, control));
+    const { server } = await startNode(control);
     const setup = new OnboardingPage(page);
     await setup.open(server.url);
     await snap(page, info, `setup-1-welcome-${scheme}`);

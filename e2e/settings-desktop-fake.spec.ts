@@ -2,32 +2,13 @@
  * The Settings page's desktop preferences and logs in Chromium, against the real control server
  * in front of an in-memory agent.
  */
-import { expect, test } from "@playwright/test";
-import type { ControlServer } from "../electron/agent/control-server";
 import { DESKTOP_ONLY_ERROR } from "../shared/control-api";
-import type { FakeControlApi } from "../tests/fake-electron/fake-control-api";
 import { DesktopSettings } from "./pages/desktop-settings";
 import { SettingsPage } from "./pages/settings-page";
-import { buildRendererIntoTemp, startFakeNode } from "./support/fake-node";
+import { expect, test } from "./support/fixtures";
 
-let built: Awaited<ReturnType<typeof buildRendererIntoTemp>>;
-let control: FakeControlApi;
-let server: ControlServer;
 
-test.beforeAll(async () => {
-  built = await buildRendererIntoTemp();
-});
-test.afterAll(async () => {
-  await built.remove();
-});
-test.beforeEach(async () => {
-  ({ control, server } = await startFakeNode(built.dir));
-});
-test.afterEach(async () => {
-  await server.close();
-});
-
-test("start at login and each notification switch save at once", async ({ page }) => {
+test("start at login and each notification switch save at once", async ({ page, control, server }) => {
   await new SettingsPage(page).open(server.url);
   const desktop = new DesktopSettings(page);
   await expect(desktop.launchAtLogin).toHaveAttribute("aria-checked", "false");
@@ -42,7 +23,7 @@ test("start at login and each notification switch save at once", async ({ page }
   expect(control.settings.desktop.launchAtLogin).toBe(true);
 });
 
-test("an update address must be https; a bad one is refused and nothing changes", async ({ page }) => {
+test("an update address must be https; a bad one is refused and nothing changes", async ({ page, control, server }) => {
   await new SettingsPage(page).open(server.url);
   const desktop = new DesktopSettings(page);
   await desktop.updateAddress.fill("http://updates.example.com/offpeak");
@@ -56,7 +37,7 @@ test("an update address must be https; a bad one is refused and nothing changes"
   expect(control.settings.desktop.updateFeedUrl).toBe("https://updates.example.com/offpeak");
 });
 
-test("the log buttons say plainly that a headless node has no log file", async ({ page }) => {
+test("the log buttons say plainly that a headless node has no log file", async ({ page, control, server }) => {
   await new SettingsPage(page).open(server.url);
   const desktop = new DesktopSettings(page);
   await desktop.exportLogs.click();
@@ -64,7 +45,7 @@ test("the log buttons say plainly that a headless node has no log file", async (
   expect(control.logCalls).toEqual(["export"]);
 });
 
-test("in the desktop app, Export logs tells where the file went", async ({ page }) => {
+test("in the desktop app, Export logs tells where the file went", async ({ page, control, server }) => {
   control.logExportPath = "/Users/owner/Downloads/offpeak-logs-2026-01-31-1405.txt";
   await new SettingsPage(page).open(server.url);
   const desktop = new DesktopSettings(page);

@@ -2,37 +2,15 @@
  * The Settings page and the warnings every page shows, in Chromium, served by the real control
  * server in front of an in-memory agent.
  */
-import { expect, test } from "@playwright/test";
-import type { ControlServer } from "../electron/agent/control-server";
-import type { FakeControlApi } from "../tests/fake-electron/fake-control-api";
 import { AppShell } from "./pages/app-shell";
 import { DashboardPage } from "./pages/dashboard-page";
 import { ModelsPage } from "./pages/models-page";
 import { SettingsPage } from "./pages/settings-page";
-import { buildRendererIntoTemp, startFakeNode } from "./support/fake-node";
+import { expect, test } from "./support/fixtures";
 
 const UNSANDBOXED = "Running without a sandbox: the inference worker can read your files and use the network.";
-let built: Awaited<ReturnType<typeof buildRendererIntoTemp>>;
-let control: FakeControlApi;
-let server: ControlServer;
 
-test.beforeAll(async () => {
-  built = await buildRendererIntoTemp();
-});
-
-test.afterAll(async () => {
-  await built.remove();
-});
-
-test.beforeEach(async () => {
-  ({ control, server } = await startFakeNode(built.dir));
-});
-
-test.afterEach(async () => {
-  await server.close();
-});
-
-test("turning on Run without sandbox asks first, saves it, and the warning shows on every page", async ({ page }) => {
+test("turning on Run without sandbox asks first, saves it, and the warning shows on every page", async ({ page, control, server }) => {
   const settings = new SettingsPage(page);
   await settings.open(server.url);
   await expect(settings.unsandboxedSwitch).toHaveAttribute("aria-checked", "false");
@@ -76,7 +54,7 @@ test("turning on Run without sandbox asks first, saves it, and the warning shows
   await expect(shell.warnings).toHaveCount(0);
 });
 
-test("saves the idle, parallel jobs and context settings, refusing bad values before sending", async ({ page }) => {
+test("saves the idle, parallel jobs and context settings, refusing bad values before sending", async ({ page, control, server }) => {
   const settings = new SettingsPage(page);
   await settings.open(server.url);
   await expect(settings.idleMinutes).toHaveValue("15");
@@ -104,7 +82,7 @@ test("saves the idle, parallel jobs and context settings, refusing bad values be
   await expect(settings.contextSize).toHaveValue("8192");
 });
 
-test("shows the agent's refusal, and the error when the settings cannot be read", async ({ page }) => {
+test("shows the agent's refusal, and the error when the settings cannot be read", async ({ page, control, server }) => {
   const settings = new SettingsPage(page);
   await settings.open(server.url);
   control.updateSettings = async () => ({ ok: false, error: "Context size 65536 needs more memory than this machine has" });
@@ -118,7 +96,7 @@ test("shows the agent's refusal, and the error when the settings cannot be read"
   await expect(page.getByTestId("error")).toContainText("The settings file is damaged");
 });
 
-test("the pages are reachable with the keyboard and focus moves to the new page", async ({ page }) => {
+test("the pages are reachable with the keyboard and focus moves to the new page", async ({ page, server }) => {
   const shell = new AppShell(page);
   await page.goto(server.url);
   await expect(page.getByTestId("activity")).toBeVisible();
@@ -139,7 +117,7 @@ test("the pages are reachable with the keyboard and focus moves to the new page"
   await expect(shell.pageTitle).toHaveText("Models");
 });
 
-test("a dashboard link that names a page opens that page", async ({ page }) => {
+test("a dashboard link that names a page opens that page", async ({ page, server }) => {
   await page.goto(`http://127.0.0.1:${server.port}/#/settings?token=${server.token}`);
   const settings = new SettingsPage(page);
   await expect(settings.heading).toBeVisible();

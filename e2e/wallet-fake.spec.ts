@@ -4,22 +4,16 @@
  * backup phrase behind a confirmation, a restore (refused for an invalid phrase, confirmed
  * before it replaces anything), and a locked keychain shown plainly.
  */
-import { expect, test } from "@playwright/test";
 import { QRCodeSVG } from "qrcode.react";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { mnemonicToAccount } from "viem/accounts";
-import type { ControlServer } from "../electron/agent/control-server";
-import type { FakeControlApi } from "../tests/fake-electron/fake-control-api";
 import { SAMPLE_ADDRESS, SAMPLE_PHRASE } from "../tests/fake-electron/fake-wallet";
 import { DashboardPage } from "./pages/dashboard-page";
 import { WalletPage } from "./pages/wallet-page";
-import { buildRendererIntoTemp, startFakeNode } from "./support/fake-node";
+import { expect, test } from "./support/fixtures";
 
 const OTHER_PHRASE = "test test test test test test test test test test test junk";
-let built: Awaited<ReturnType<typeof buildRendererIntoTemp>>;
-let control: FakeControlApi;
-let server: ControlServer;
 
 /** The path data of the QR code of `value`, as the page's component draws it. */
 function qrPaths(value: string): string[] {
@@ -27,23 +21,7 @@ function qrPaths(value: string): string[] {
   return [...markup.matchAll(/ d="([^"]+)"/g)].map((m) => m[1] ?? "");
 }
 
-test.beforeAll(async () => {
-  built = await buildRendererIntoTemp();
-});
-
-test.afterAll(async () => {
-  await built.remove();
-});
-
-test.beforeEach(async () => {
-  ({ control, server } = await startFakeNode(built.dir));
-});
-
-test.afterEach(async () => {
-  await server.close();
-});
-
-test("shows the address with a Copy button and a QR code of it", async ({ page, context }) => {
+test("shows the address with a Copy button and a QR code of it", async ({ page, context, server }) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   const wallet = new WalletPage(page);
   await wallet.open(server.url);
@@ -62,7 +40,7 @@ test("shows the address with a Copy button and a QR code of it", async ({ page, 
   await page.screenshot({ path: test.info().outputPath("wallet.png"), fullPage: true });
 });
 
-test("the backup phrase shows only after the owner confirms", async ({ page }) => {
+test("the backup phrase shows only after the owner confirms", async ({ page, control, server }) => {
   const wallet = new WalletPage(page);
   await wallet.open(server.url);
 
@@ -88,7 +66,7 @@ test("the backup phrase shows only after the owner confirms", async ({ page }) =
   await expect(wallet.showPhrase).toBeVisible();
 });
 
-test("restores from a phrase after confirmation, and refuses an invalid one", async ({ page }) => {
+test("restores from a phrase after confirmation, and refuses an invalid one", async ({ page, control, server }) => {
   const wallet = new WalletPage(page);
   await wallet.open(server.url);
   const words = SAMPLE_PHRASE.split(" ");
@@ -126,7 +104,7 @@ test("restores from a phrase after confirmation, and refuses an invalid one", as
   expect(drawn).toEqual(qrPaths(restored));
 });
 
-test("a locked keychain is said plainly, and Try again opens the wallet once it is unlocked", async ({ page }) => {
+test("a locked keychain is said plainly, and Try again opens the wallet once it is unlocked", async ({ page, control, server }) => {
   const wallet = new WalletPage(page);
   await wallet.open(server.url);
   control.wallet.lock();

@@ -1,39 +1,19 @@
 /**
  * Withdrawing from the Wallet page, in Chromium, served by the real control server in front of
  * an in-memory agent: the dialog (own address first, EIP-55 checked as it is typed, fee, minimum
- * and daily limit before confirming), the confirmation, and the history with status and hash.
+ * and daily limit before confirming), the confirmation, and the history with status and hash,
+ * which comes with the state the agent pushes (the agent follows a withdrawal on its way).
  */
-import { expect, test } from "@playwright/test";
-import type { ControlServer } from "../electron/agent/control-server";
-import type { FakeControlApi } from "../tests/fake-electron/fake-control-api";
 import { SAMPLE_ADDRESS } from "../tests/fake-electron/fake-wallet";
+import { DashboardPage } from "./pages/dashboard-page";
 import { WithdrawalsPanel } from "./pages/withdrawals-panel";
-import { buildRendererIntoTemp, startFakeNode } from "./support/fake-node";
+import { expect, test } from "./support/fixtures";
 
 const OTHER = "0x90F8bf6A479f320ead074411a4B0e7944Ea8c9C1";
 const TX = `0x${"3c".repeat(32)}`;
 
-let built: Awaited<ReturnType<typeof buildRendererIntoTemp>>;
-let control: FakeControlApi;
-let server: ControlServer;
 
-test.beforeAll(async () => {
-  built = await buildRendererIntoTemp();
-});
-
-test.afterAll(async () => {
-  await built.remove();
-});
-
-test.beforeEach(async () => {
-  ({ control, server } = await startFakeNode(built.dir));
-});
-
-test.afterEach(async () => {
-  await server.close();
-});
-
-test("withdraw to the node's own address: terms shown, Max, review, confirm, then the history", async ({ page }) => {
+test("withdraw to the node's own address: terms shown, Max, review, confirm, then the history", async ({ page, control, server }) => {
   const panel = new WithdrawalsPanel(page);
   await panel.open(server.url);
   await expect(panel.empty).toHaveText("No withdrawals yet.");
@@ -73,22 +53,55 @@ test("withdraw to the node's own address: terms shown, Max, review, confirm, the
   await expect(panel.rows).toHaveCount(1);
   await expect(panel.row(0).status).toHaveText("Requested");
 
-  // The payout sends it: the list refreshes itself while a withdrawal is on its way.
+  // The payout sends it: the agent pushes each step as it follows the withdrawal.
   const id = control.withdrawals.history[0]?.id ?? "";
   control.withdrawals.advance(id, { status: "sent", txHash: TX });
-  await expect(panel.row(0).status).toHaveText("Sent, confirming", { timeout: 10_000 });
+  await expect(panel.row(0).status).toHaveText("Sent, confirming");
   await expect(panel.row(0).tx).toHaveText(TX);
   control.withdrawals.advance(id, { status: "confirmed" });
-  await expect(panel.row(0).status).toHaveText("Confirmed", { timeout: 10_000 });
+  await expect(panel.row(0).status).toHaveText("Confirmed");
   await expect(panel.row(0).tx).toHaveText(TX);
   await panel.card.screenshot({ path: test.info().outputPath("withdrawal-history.png") });
+
+  // The balance the withdrawal took is gone from the Dashboard too, with no credit since.
+  await panel.shell.goTo("Dashboard");
+  await expect.poll(() => new DashboardPage(page).balanceMicroUsd()).toBe(0);
 });
 
-test("the destination is checked for its EIP-55 capitals as it is typed", async ({ page }) => {
+test("shows the withdrawals as the pushed state has them: loading, an error with what was read before, then the list", async ({ page, control, server }) => {
+  control.update({ withdrawals: { status: "loading", error: null, items: [] } });
   const panel = new WithdrawalsPanel(page);
   await panel.open(server.url);
+  await expect(panel.card).toContainText("Loading withdrawals…");
+  control.update({ withdrawals: { status: "error", error: "the coordinator at http://127.0.0.1:4100 did not answer", items: [] } });
+  await expect(panel.loadError).toHaveText("Could not load the withdrawals: the coordinator at http://127.0.0.1:4100 did not answer");
+  await expect(panel.rows).toHaveCount(0);
+  await control.withdrawals.withdraw({ to: OTHER, amountMicroUsd: 6_000_000 });
+  await expect(panel.rows).toHaveCount(1);
+  await expect(panel.loadError).toHaveCount(0);
+  control.update({ withdrawals: { ...control.state.withdrawals, status: "error", error: "the coordinator at http://127.0.0.1:4100 did not answer" } });
+  await expect(panel.loadError).toHaveText("Could not refresh the withdrawals: the coordinator at http://127.0.0.1:4100 did not answer");
+  await expect(panel.row(0).status).toHaveText("Requested");
+});
+
+test("a withdrawal that fails while the page is open is refunded: the dialog offers the amount again", async ({ page, control, server }) => {
+  const panel = new WithdrawalsPanel(page);
+  await panel.startWithdrawal(server.url, "6");
+  await panel.review.click();
+  await panel.confirm.click();
+  await expect(panel.row(0).status).toHaveText("Requested");
   await panel.withdrawButton.click();
-  await panel.amount.fill("6");
+  await expect(panel.term("withdraw-available")).toHaveText("$6.40");
+  await panel.cancel.click();
+  control.withdrawals.advance(control.withdrawals.history[0]?.id ?? "", { status: "failed", failureReason: "the transfer reverted" });
+  await expect(panel.row(0).status).toHaveText("Failed, refunded");
+  await panel.withdrawButton.click();
+  await expect(panel.term("withdraw-available")).toHaveText("$12.50");
+});
+
+test("the destination is checked for its EIP-55 capitals as it is typed", async ({ page, control, server }) => {
+  const panel = new WithdrawalsPanel(page);
+  await panel.startWithdrawal(server.url, "6");
   await panel.destination.fill(OTHER.toLowerCase());
   await expect(panel.destinationStatus).toHaveText(/EIP-55 capitals/);
   await expect(panel.destination).toHaveAttribute("aria-invalid", "true");
@@ -107,11 +120,9 @@ test("the destination is checked for its EIP-55 capitals as it is typed", async 
   expect(control.withdrawals.calls).toEqual([{ to: OTHER, amountMicroUsd: 6_000_000 }]);
 });
 
-test("a refused withdrawal keeps the dialog open with the reason, and Cancel sends nothing", async ({ page }) => {
+test("a refused withdrawal keeps the dialog open with the reason, and Cancel sends nothing", async ({ page, control, server }) => {
   const panel = new WithdrawalsPanel(page);
-  await panel.open(server.url);
-  await panel.withdrawButton.click();
-  await panel.amount.fill("6");
+  await panel.startWithdrawal(server.url, "6");
   await panel.review.click();
   control.withdrawals.failWith = "This coordinator does not pay out withdrawals: its operator has not configured a payout chain.";
   await panel.confirm.click();
@@ -124,7 +135,7 @@ test("a refused withdrawal keeps the dialog open with the reason, and Cancel sen
   expect(control.withdrawals.history).toEqual([]);
 });
 
-test("a failed withdrawal shows its reason and that the money is back", async ({ page }) => {
+test("a failed withdrawal shows its reason and that the money is back", async ({ page, control, server }) => {
   await control.withdrawals.withdraw({ to: OTHER, amountMicroUsd: 9_000_000 });
   const id = control.withdrawals.history[0]?.id ?? "";
   control.withdrawals.advance(id, { status: "failed", failureReason: "the treasury holds 0 token units and 9000000 are needed" });
@@ -136,7 +147,7 @@ test("a failed withdrawal shows its reason and that the money is back", async ({
   );
 });
 
-test("says why withdrawing is not possible when the coordinator pays none", async ({ page }) => {
+test("says why withdrawing is not possible when the coordinator pays none", async ({ page, control, server }) => {
   control.withdrawals.failWith = "This coordinator does not pay out withdrawals: its operator has not configured a payout chain.";
   const panel = new WithdrawalsPanel(page);
   await panel.open(server.url);

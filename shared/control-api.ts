@@ -55,6 +55,21 @@ export const walletStatusSchema = z.object({
 });
 export type WalletStatusView = z.infer<typeof walletStatusSchema>;
 
+/** Most withdrawals the state carries (the newest). */
+export const WITHDRAWALS_IN_STATE = 20;
+
+/**
+ * The node's withdrawals as the agent last read them from the coordinator: "loading" before the
+ * first answer, "error" when the last read failed (what was read before stays in `items`).
+ */
+export const withdrawalFeedSchema = z.object({
+  status: z.enum(["loading", "ready", "error"]),
+  error: z.string().nullable(),
+  /** Newest first. */
+  items: z.array(withdrawalViewSchema).max(WITHDRAWALS_IN_STATE),
+});
+export type WithdrawalFeed = z.infer<typeof withdrawalFeedSchema>;
+
 export const nodeStateSchema = z.object({
   /** The owner's Share switch. */
   sharing: z.boolean(),
@@ -83,7 +98,16 @@ export const nodeStateSchema = z.object({
       backendReason: z.string(),
     })
     .nullable(),
-  currentJob: z.object({ jobId: z.string(), model: z.string(), startedAt: z.number(), completionTokens: z.number().int() }).nullable(),
+  currentJob: z
+    .object({
+      jobId: z.string(),
+      model: z.string(),
+      startedAt: z.number(),
+      completionTokens: z.number().int(),
+      /** Milliseconds from the start to when `completionTokens` was counted (the agent's clock): the live rate needs no clock of its own. */
+      elapsedMs: z.number().nonnegative(),
+    })
+    .nullable(),
   lastJob: z
     .object({
       jobId: z.string(),
@@ -111,6 +135,8 @@ export const nodeStateSchema = z.object({
   /** The signals last sampled, and which ones this platform offers at all. */
   signals: z.object({ latest: signalsSchema.nullable(), available: signalAvailabilitySchema }),
   wallet: walletStatusSchema,
+  /** This node's latest withdrawals, followed by the agent while one is on its way. */
+  withdrawals: withdrawalFeedSchema,
 });
 export type NodeState = z.infer<typeof nodeStateSchema>;
 

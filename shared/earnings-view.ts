@@ -33,9 +33,27 @@ export type EarningsBalances = z.infer<typeof earningsBalancesSchema>;
 export const earningsBucketSchema = z.object({ start: time, microUsd: micro, jobs: count });
 export type EarningsBucket = z.infer<typeof earningsBucketSchema>;
 
-/** Where a credit stands: inside its verification window, frozen by a hold, or withdrawable. */
-export const creditStateSchema = z.enum(["pending", "held", "available"]);
+/**
+ * Where a credit stands: inside its verification window, frozen by a hold, withdrawable, or
+ * taken back and refunded to the consumer because the node failed a verification.
+ */
+export const creditStateSchema = z.enum(["pending", "held", "available", "refunded"]);
 export type CreditState = z.infer<typeof creditStateSchema>;
+
+/** A credit refunded to the job's consumer: when, the credit taken back, and the coordinator's reason. */
+export const creditRefundSchema = z.object({
+  at: time,
+  /** What the node had been credited for the job (now 0 to it). */
+  microUsd: micro,
+  reason: z.string().max(600),
+});
+export type CreditRefund = z.infer<typeof creditRefundSchema>;
+
+/**
+ * What the node asks the earnings API to include (`?include=`): a coordinator sends refunded
+ * credits only when asked, so a node that does not know that state never receives it.
+ */
+export const EARNINGS_INCLUDE_REFUNDED = "refunded";
 
 /** One job the coordinator credited to the node, with the receipt it rests on. */
 export const creditedJobSchema = z.object({
@@ -44,11 +62,14 @@ export const creditedJobSchema = z.object({
   model: z.string().max(200),
   promptTokens: count,
   completionTokens: count,
+  /** What the credit is worth to the node now: 0 once refunded. */
   amountMicroUsd: micro,
   state: creditStateSchema,
   availableAt: time,
   outputHash: z.string().max(100),
   signature: z.string().max(1000),
+  /** Set when the state is "refunded"; absent from coordinators that predate refunds. */
+  refund: creditRefundSchema.nullable().default(null),
 });
 export type CreditedJob = z.infer<typeof creditedJobSchema>;
 
@@ -84,12 +105,13 @@ export const EARNINGS_RANGE_MS: Readonly<Record<EarningsRange, number>> = {
 };
 
 /**
- * A job as the owner sees it after reconciliation: credited (pending, held, available), signed
- * here but unknown to the coordinator ("missing"), just signed and not settled yet ("in-flight"),
- * credited by the coordinator without a receipt in this node's record ("unrecorded"), or not
- * compared because the coordinator could not be asked about it ("unchecked").
+ * A job as the owner sees it after reconciliation: credited (pending, held, available), credited
+ * then refunded to its consumer after a failed verification ("refunded"), signed here but unknown
+ * to the coordinator ("missing"), just signed and not settled yet ("in-flight"), credited by the
+ * coordinator without a receipt in this node's record ("unrecorded"), or not compared because
+ * the coordinator could not be asked about it ("unchecked").
  */
-export const earningsRowStateSchema = z.enum(["pending", "held", "available", "in-flight", "missing", "unrecorded", "unchecked"]);
+export const earningsRowStateSchema = z.enum(["pending", "held", "available", "refunded", "in-flight", "missing", "unrecorded", "unchecked"]);
 export type EarningsRowState = z.infer<typeof earningsRowStateSchema>;
 
 export const earningsRowSchema = z.object({
@@ -106,6 +128,8 @@ export const earningsRowSchema = z.object({
   signature: z.string(),
   /** A difference between the two records of this job, in words ("tokens: 12 here, 10 at the coordinator"). */
   difference: z.string().nullable(),
+  /** The refund to the consumer, for a refunded job. */
+  refund: creditRefundSchema.nullable().default(null),
 });
 export type EarningsRow = z.infer<typeof earningsRowSchema>;
 
@@ -117,6 +141,8 @@ export const reconciliationSchema = z.object({
   pending: count,
   held: count,
   available: count,
+  /** Credited, then refunded to their consumers after a failed verification. */
+  refunded: count.default(0),
   /** Signed moments ago; the coordinator may still be settling them. */
   inFlight: count,
   /** Signed here, not credited by the coordinator. */

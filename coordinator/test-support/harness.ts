@@ -27,9 +27,12 @@ export interface TestCoordinator {
   close(): Promise<void>;
 }
 
-/** Starts a coordinator on a fresh in-memory database. */
-export async function startTestCoordinator(opts: Partial<CoordinatorOptions> = {}): Promise<TestCoordinator> {
-  const db = await openDatabase(undefined);
+/**
+ * Starts a coordinator on a fresh in-memory database, or on `database` (a PostgreSQL URL, see
+ * tests/support/database-suites.ts) when given.
+ */
+export async function startTestCoordinator(opts: Partial<CoordinatorOptions> = {}, database?: string): Promise<TestCoordinator> {
+  const db = await openDatabase(database);
   // Verification is off unless a test turns it on: its checks are jobs, which other tests count.
   const coordinator = await startCoordinator({ db, adminToken: TEST_ADMIN_TOKEN, defaultPrice: TEST_PRICE, verification: false, latencyToleranceMs: HARNESS_LATENCY_TOLERANCE_MS, ...opts });
   const ledger = new Ledger(db);

@@ -92,7 +92,13 @@ export class SimNode {
   /** Connects and logs in; resolves once the coordinator answered with `welcome` or refused. */
   static async connect(opts: SimNodeOptions): Promise<SimNode> {
     const node = new SimNode(opts);
-    await node.waitFor((m) => m.type === "welcome" || m.type === "error", 5_000);
+    try {
+      await node.waitFor((m) => m.type === "welcome" || m.type === "error", 5_000);
+    } catch (err) {
+      // Nobody holds the node: its socket must not stay open (and routable) behind the caller.
+      await node.close();
+      throw err;
+    }
     return node;
   }
 

@@ -8,6 +8,8 @@ export class WithdrawalsPanel {
   readonly withdrawButton: Locator;
   readonly notice: Locator;
   readonly unavailable: Locator;
+  /** Why the list could not be read (or refreshed). */
+  readonly loadError: Locator;
   readonly rows: Locator;
   readonly empty: Locator;
   readonly dialog: Locator;
@@ -30,6 +32,7 @@ export class WithdrawalsPanel {
     this.withdrawButton = this.card.getByRole("button", { name: "Withdraw…" });
     this.notice = page.getByTestId("withdraw-notice");
     this.unavailable = page.getByTestId("withdraw-unavailable");
+    this.loadError = page.getByTestId("withdrawals-error");
     this.rows = page.getByTestId("withdrawal");
     this.empty = page.getByTestId("withdrawals-empty");
     this.dialog = page.getByRole("dialog", { name: /Withdraw earnings|Confirm the withdrawal/ });
@@ -53,6 +56,13 @@ export class WithdrawalsPanel {
     await this.shell.goTo("Wallet");
     // The card waits for the page's first state and the agent's first answers.
     await expect(this.card).toBeVisible({ timeout: 15_000 });
+  }
+
+  /** Opens the Wallet page, then the withdraw dialog with `amount` (dollars, as typed) to the address it offers. */
+  async startWithdrawal(dashboardUrl: string, amount: string): Promise<void> {
+    await this.open(dashboardUrl);
+    await this.withdrawButton.click();
+    await this.amount.fill(amount);
   }
 
   /** A fact of the dialog's terms ("withdraw-fee", "withdraw-minimum", "withdraw-daily-limit", "withdraw-total"). */

@@ -1,8 +1,11 @@
 /**
  * Reads this node's earnings from its coordinator's HTTP API (`GET /v1/nodes/<address>/earnings`),
- * each request signed with the wallet key and checked against its schema on arrival.
+ * each request signed with the wallet key and checked against its schema on arrival. It asks for
+ * credits refunded to consumers too, so that the owner sees those jobs as refunded rather than
+ * missing (a coordinator that predates refunds ignores the ask).
  */
 import {
+  EARNINGS_INCLUDE_REFUNDED,
   EARNINGS_PAGE_MAX,
   EARNINGS_SIGNATURE_HEADER,
   EARNINGS_TIMESTAMP_HEADER,
@@ -52,12 +55,12 @@ export class EarningsClient {
     const { wallet } = this.options;
     const timestamp = (this.options.now ?? Date.now)();
     const signature = await wallet.signLogin(earningsRequestNonce(wallet.address, timestamp), EARNINGS_REQUEST_PURPOSE);
-    const params = new URLSearchParams();
+    const params = new URLSearchParams({ include: EARNINGS_INCLUDE_REFUNDED });
     if (query.since !== undefined) params.set("since", String(Math.max(0, Math.floor(query.since))));
     if (query.cursor) params.set("cursor", query.cursor);
     if (query.limit !== undefined) params.set("limit", String(query.limit));
     if (query.model) params.set("model", query.model);
-    const url = `${this.base}/v1/nodes/${wallet.address}/earnings${params.size > 0 ? `?${params}` : ""}`;
+    const url = `${this.base}/v1/nodes/${wallet.address}/earnings?${params}`;
     let response: Response;
     try {
       response = await (this.options.fetch ?? fetch)(url, {

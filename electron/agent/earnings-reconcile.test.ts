@@ -35,8 +35,14 @@ function credited(jobId: string, at: number, state: CreditedJob["state"], overri
     availableAt: at + 24 * HOUR,
     outputHash: `0x${"aa".repeat(32)}`,
     signature: `0x${"bb".repeat(65)}`,
+    refund: null,
     ...overrides,
   };
+}
+
+/** A credit of 40 µUSD the coordinator refunded to the consumer for `reason`. */
+function refunded(jobId: string, at: number, reason: string): CreditedJob {
+  return credited(jobId, at, "refunded", { amountMicroUsd: 0, refund: { at: at + HOUR, microUsd: 40, reason } });
 }
 
 describe("reconciling the node's receipts with the coordinator's credits", () => {
@@ -133,6 +139,44 @@ describe("reconciling the node's receipts with the coordinator's credits", () =>
     ]);
     expect(partial.reconciliation.missingAtCoordinator).toBe(0);
     expect(partial.reconciliation.notes).toContain("Only the latest 1 credited job was compared.");
+  });
+
+  it("knows receipts refunded to their consumers: not missing, worth 0, with the coordinator's reasons", () => {
+    const rerun = "a re-run on other nodes disagreed with this answer: different text";
+    const quarantine = "the node that served this failed verification: wrong known answer.";
+    const { rows, reconciliation } = reconcile({
+      local: [
+        local("r1", NOW - 3 * HOUR, { creditedMicroUsd: 40 }),
+        local("r2", NOW - 2 * HOUR),
+        local("r3", NOW - 2 * HOUR + 1),
+        local("ok", NOW - HOUR, { creditedMicroUsd: 40 }),
+      ],
+      damagedLines: 0,
+      credited: [credited("ok", NOW - HOUR, "pending"), refunded("r3", NOW - 2 * HOUR + 1, quarantine), refunded("r2", NOW - 2 * HOUR, quarantine), refunded("r1", NOW - 3 * HOUR, rerun)],
+      truncated: false,
+      since: SINCE,
+      now: NOW,
+    });
+    expect(rows.map((r) => [r.jobId, r.state, r.amountMicroUsd, r.refund?.reason ?? null, r.difference])).toEqual([
+      ["ok", "pending", 40, null, null],
+      ["r3", "refunded", 0, quarantine, null],
+      ["r2", "refunded", 0, quarantine, null],
+      // The 40 µUSD announced when the job was credited is what the refund took back: no difference.
+      ["r1", "refunded", 0, rerun, null],
+    ]);
+    expect(reconciliation).toMatchObject({ signed: 4, pending: 1, refunded: 3, missingAtCoordinator: 0, missingLocally: 0, differences: 0 });
+    expect(reconciliation.notes).toEqual([
+      "1 receipt pending: credited, available once the verification window ends.",
+      `3 jobs were refunded to their consumers after a failed verification: the node that served this failed verification: wrong known answer; ${rerun}.`,
+    ]);
+
+    const one = reconcile({ local: [local("r", NOW - HOUR, { creditedMicroUsd: 55 })], damagedLines: 0, credited: [refunded("r", NOW - HOUR, rerun)], truncated: false, since: SINCE, now: NOW });
+    expect(one.reconciliation.notes).toEqual([
+      `1 job was refunded to its consumer after a failed verification: ${rerun}.`,
+      "1 job differs between this node's record and the coordinator's.",
+    ]);
+    // An amount announced that is not what the refund took back is still named.
+    expect(one.rows[0]?.difference).toBe("amount: $0.000055 announced, $0.00004 in the ledger");
   });
 
   it("finds nothing to say when both records agree and nothing is pending", () => {

@@ -1,8 +1,8 @@
 /**
  * Compares the receipts this node signed with the jobs the coordinator credited, over a period:
- * each job becomes one row (credited and where the credit stands, missing on one side, just
- * signed, or not checked), disagreements between the two records are named, and the findings
- * are summed up in sentences the owner reads. Pure: no I/O.
+ * each job becomes one row (credited and where the credit stands, refunded to its consumer,
+ * missing on one side, just signed, or not checked), disagreements between the two records are
+ * named, and the findings are summed up in sentences the owner reads. Pure: no I/O.
  */
 import type { CreditedJob, EarningsRow, Reconciliation } from "../../shared/earnings-view";
 import { formatUsd } from "../../shared/money";
@@ -28,14 +28,29 @@ export interface ReconcileInput {
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
+/** Most distinct refund reasons one note quotes. */
+const QUOTED_REASONS = 3;
+
+/** "N jobs were refunded to their consumers after a failed verification: <the reasons>." */
+function refundNote(reasons: readonly string[]): string {
+  const n = reasons.length;
+  const distinct = [...new Set(reasons.map((r) => r.trim().replace(/\.+$/, "")).filter((r) => r !== ""))];
+  const quoted = distinct.slice(0, QUOTED_REASONS).join("; ");
+  const more = distinct.length > QUOTED_REASONS ? `; and ${plural(distinct.length - QUOTED_REASONS, "other reason", "other reasons")}` : "";
+  const head = `${plural(n, "job was", "jobs were")} refunded to ${n === 1 ? "its consumer" : "their consumers"} after a failed verification`;
+  return quoted === "" ? `${head}.` : `${head}: ${quoted}${more}.`;
+}
+
 function difference(local: LocalReceipt, job: CreditedJob): string | null {
   const found: string[] = [];
   if (local.promptTokens !== job.promptTokens || local.completionTokens !== job.completionTokens) {
     found.push(`tokens: ${local.promptTokens} + ${local.completionTokens} here, ${job.promptTokens} + ${job.completionTokens} at the coordinator`);
   }
   if (local.outputHash.toLowerCase() !== job.outputHash.toLowerCase()) found.push("the output hash differs");
-  if (local.creditedMicroUsd !== null && local.creditedMicroUsd !== job.amountMicroUsd) {
-    found.push(`amount: ${formatUsd(local.creditedMicroUsd)} announced, ${formatUsd(job.amountMicroUsd)} in the ledger`);
+  // A refunded credit is worth 0 now; what was announced is compared with what was credited.
+  const credited = job.state === "refunded" ? (job.refund?.microUsd ?? null) : job.amountMicroUsd;
+  if (local.creditedMicroUsd !== null && credited !== null && local.creditedMicroUsd !== credited) {
+    found.push(`amount: ${formatUsd(local.creditedMicroUsd)} announced, ${formatUsd(credited)} in the ledger`);
   }
   return found.length > 0 ? found.join("; ") : null;
 }
@@ -53,6 +68,7 @@ function rowOfLocal(r: LocalReceipt, state: EarningsRow["state"]): EarningsRow {
     outputHash: r.outputHash,
     signature: r.signature,
     difference: null,
+    refund: null,
   };
 }
 
@@ -60,7 +76,8 @@ function rowOfLocal(r: LocalReceipt, state: EarningsRow["state"]): EarningsRow {
 export function reconcile(input: ReconcileInput): { rows: EarningsRow[]; reconciliation: Reconciliation } {
   const byJob = new Map(input.local.map((r) => [r.jobId, r]));
   const rows: EarningsRow[] = [];
-  const counts = { pending: 0, held: 0, available: 0, inFlight: 0, missingAtCoordinator: 0, missingLocally: 0, differences: 0 };
+  const counts = { pending: 0, held: 0, available: 0, refunded: 0, inFlight: 0, missingAtCoordinator: 0, missingLocally: 0, differences: 0 };
+  const refundReasons: string[] = [];
   const seen = new Set<string>();
 
   for (const job of input.credited ?? []) {
@@ -70,6 +87,7 @@ export function reconcile(input: ReconcileInput): { rows: EarningsRow[]; reconci
     if (diff) counts.differences++;
     if (!local) counts.missingLocally++;
     else counts[job.state]++;
+    if (local && job.state === "refunded") refundReasons.push(job.refund?.reason ?? "");
     rows.push({
       jobId: job.jobId,
       at: job.at,
@@ -82,6 +100,7 @@ export function reconcile(input: ReconcileInput): { rows: EarningsRow[]; reconci
       outputHash: job.outputHash,
       signature: job.signature,
       difference: diff,
+      refund: job.refund,
     });
   }
 
@@ -108,6 +127,7 @@ export function reconcile(input: ReconcileInput): { rows: EarningsRow[]; reconci
   } else {
     if (counts.pending > 0) notes.push(`${plural(counts.pending, "receipt", "receipts")} pending: credited, available once the verification window ends.`);
     if (counts.held > 0) notes.push(`${plural(counts.held, "receipt is", "receipts are")} held by the coordinator${input.holdReason ? `: ${input.holdReason}` : ""}.`);
+    if (counts.refunded > 0) notes.push(refundNote(refundReasons));
     if (counts.inFlight > 0) notes.push(`${plural(counts.inFlight, "receipt", "receipts")} not credited yet: just signed, the coordinator is settling ${counts.inFlight === 1 ? "it" : "them"}.`);
     if (counts.missingAtCoordinator > 0) notes.push(`${plural(counts.missingAtCoordinator, "receipt", "receipts")} missing at the coordinator.`);
     if (counts.missingLocally > 0) notes.push(`${plural(counts.missingLocally, "credit", "credits")} at the coordinator with no receipt in this node's record.`);

@@ -28,7 +28,7 @@ interface RunningJob {
 /** What the runner reports to the agent's state. */
 export interface JobEvents {
   /** The jobs running now changed (started, progressed or ended). */
-  onRunning(jobs: readonly { jobId: string; model: string; startedAt: number; completionTokens: number }[]): void;
+  onRunning(jobs: readonly { jobId: string; model: string; startedAt: number; completionTokens: number; elapsedMs: number }[]): void;
   /** A job finished with a receipt. */
   onFinished(job: { jobId: string; model: string; completionTokens: number; tokensPerSecond: number; finishedAt: number; finishReason: string }): void;
 }
@@ -143,9 +143,17 @@ export class JobRunner {
   }
 
   private report(): void {
-    this.lastReportAt = this.options.now();
+    const at = this.options.now();
+    this.lastReportAt = at;
+    // The time of the count travels with it, so whoever shows a rate needs no clock of its own.
     this.options.events.onRunning(
-      [...this.running.values()].map(({ jobId, model, startedAt, completionTokens }) => ({ jobId, model, startedAt, completionTokens })),
+      [...this.running.values()].map(({ jobId, model, startedAt, completionTokens }) => ({
+        jobId,
+        model,
+        startedAt,
+        completionTokens,
+        elapsedMs: Math.max(0, at - startedAt),
+      })),
     );
   }
 

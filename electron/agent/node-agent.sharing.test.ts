@@ -10,15 +10,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../shared/logger";
 import type { NodeStatus } from "../../shared/protocol";
 import type { SignalAvailability, Signals } from "../../shared/sharing-types";
-import { jobMessage, ScriptedEngine } from "./agent-fakes.fixture";
+import { FakeCoordinatorLink, jobMessage, ScriptedEngine, tinyAgentOptions, waitFor } from "./agent-fakes.fixture";
 import type { InboundMessage, OutgoingNodeMessage } from "./coordinator-client";
-import { FileKeyStore } from "./key-store";
 import { NodeAgent } from "./node-agent";
 import { unknownSignals } from "./node-state";
 import { MemorySettingsStore } from "./settings-store";
 import { SharingMonitor } from "./sharing-monitor";
 import type { SignalSampler } from "./signals/signal-sampler";
-import { openWallet } from "./wallet";
 
 const AVAILABLE: SignalAvailability = { idle: true, battery: true, thermal: false, processes: true, fullscreen: false, gpu: false, memory: true };
 
@@ -48,10 +46,6 @@ describe("node agent under the sharing rules", () => {
   let settings: MemorySettingsStore;
   let sampler: FakeSampler;
   let monitor: SharingMonitor;
-  const waitFor = async (predicate: () => boolean) => {
-    for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(predicate()).toBe(true);
-  };
   const state = async () => {
     const s = await agent.getState();
     if (!s.ok) throw new Error(s.error);
@@ -61,27 +55,13 @@ describe("node agent under the sharing rules", () => {
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "offpeak-agent-rules-"));
-    sent = [];
     engine = new ScriptedEngine();
     engine.words = Array.from({ length: 400 }, (_, i) => ` w${i}`);
     settings = new MemorySettingsStore();
     sampler = new FakeSampler();
-    agent = new NodeAgent({
-      coordinatorUrl: "ws://127.0.0.1:1/v1/node",
-      model: { id: "tiny", name: "Tiny", path: "/models/tiny.gguf", bytes: 1, demo: true },
-      createEngine: () => engine,
-      settings,
-      sandbox: { kind: "bubblewrap", active: true, detail: "bubblewrap: no network" },
-      wallet: await openWallet(new FileKeyStore(dir)),
-      logger: silentLogger,
-      agentVersion: "test",
-      connect: (handlers) => {
-        deliver = handlers.onMessage;
-        connection = handlers.onConnection;
-        status = handlers.status;
-        return { connected: true, start() {}, send: (m) => (sent.push(m), true), close: async () => {} };
-      },
-    });
+    const link = new FakeCoordinatorLink();
+    ({ sent, deliver, connection, status } = link);
+    agent = new NodeAgent(await tinyAgentOptions(dir, { createEngine: () => engine, settings, connect: link.connect }));
     // A long interval: the test decides when to sample, with poke().
     monitor = new SharingMonitor({
       sampler,
@@ -102,17 +82,8 @@ describe("node agent under the sharing rules", () => {
   });
 
   it("knows the rules' answer before the first sample", async () => {
-    const fresh = new NodeAgent({
-      coordinatorUrl: "ws://127.0.0.1:1/v1/node",
-      model: { id: "tiny", name: "Tiny", path: "/models/tiny.gguf", bytes: 1, demo: true },
-      createEngine: () => new ScriptedEngine(),
-      settings: new MemorySettingsStore(),
-      sandbox: { kind: "bubblewrap", active: true, detail: "bubblewrap" },
-      wallet: await openWallet(new FileKeyStore(dir)),
-      logger: silentLogger,
-      agentVersion: "test",
-      connect: () => ({ connected: false, start() {}, send: () => false, close: async () => {} }),
-    });
+    // Never started: the rules' answer is there before any sample or connection.
+    const fresh = new NodeAgent(await tinyAgentOptions(dir, { connect: new FakeCoordinatorLink().connect }));
     const s = await fresh.getState();
     expect(s.ok && s.value.decision).toEqual({ share: true, reason: "Sharing: always on", nextChangeAt: null, pausedByOwner: false });
     expect(s.ok && s.value.signals.latest).toBeNull();

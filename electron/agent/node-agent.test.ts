@@ -8,14 +8,10 @@ import type { NodeStatus } from "../../shared/protocol";
 import { receiptTypedData } from "../../shared/typed-data";
 import type { InboundMessage, OutgoingNodeMessage } from "./coordinator-client";
 import { InferenceError } from "./inference";
-import { jobMessage, ScriptedEngine } from "./agent-fakes.fixture";
-import { FileKeyStore } from "./key-store";
+import { FakeCoordinatorLink, jobMessage, ScriptedEngine, tinyAgentOptions, waitFor } from "./agent-fakes.fixture";
 import { NodeAgent, PARTIAL_SANDBOX_WARNING, UNSANDBOXED_WARNING } from "./node-agent";
-import { openWallet, outputHash } from "./wallet";
-import { silentLogger } from "../../shared/logger";
+import { outputHash } from "./wallet";
 import { MemorySettingsStore } from "./settings-store";
-
-const SANDBOXED = { kind: "bubblewrap" as const, active: true, detail: "bubblewrap: no network" };
 
 describe("node agent", () => {
   let dir: string;
@@ -26,36 +22,18 @@ describe("node agent", () => {
   let engine: ScriptedEngine;
   let agent: NodeAgent;
   let settings: MemorySettingsStore;
-  const waitFor = async (predicate: () => boolean) => {
-    for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(predicate()).toBe(true);
-  };
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "offpeak-agent-"));
-    sent = [];
     engine = new ScriptedEngine();
-    const wallet = await openWallet(new FileKeyStore(dir));
     settings = new MemorySettingsStore();
-    agent = new NodeAgent({
-      coordinatorUrl: "ws://127.0.0.1:1/v1/node",
-      model: { id: "tiny", name: "Tiny", path: "/models/tiny.gguf", bytes: 1, demo: true },
-      createEngine: () => engine,
-      settings,
-      sandbox: SANDBOXED,
-      wallet,
-      logger: silentLogger,
-      agentVersion: "test",
-      connect: (handlers) => {
-        deliver = handlers.onMessage;
-        connection = handlers.onConnection;
-        status = handlers.status;
-        return { connected: true, start() {}, send: (m) => (sent.push(m), true), close: async () => {} };
-      },
-    });
+    const link = new FakeCoordinatorLink();
+    ({ sent, deliver, connection, status } = link);
+    const options = await tinyAgentOptions(dir, { createEngine: () => engine, settings, connect: link.connect });
+    agent = new NodeAgent(options);
     await agent.start();
     connection(true, "connected");
-    deliver({ v: 1, type: "welcome", address: wallet.address, balanceMicroUsd: 50, todayMicroUsd: 7 });
+    deliver({ v: 1, type: "welcome", address: options.wallet.address, balanceMicroUsd: 50, todayMicroUsd: 7 });
   });
   afterEach(async () => {
     await agent.stop();
@@ -147,24 +125,9 @@ describe("node agent", () => {
     engine = new ScriptedEngine();
     engine.capacity = 2;
     engine.words = Array.from({ length: 20 }, (_, i) => ` w${i}`);
-    sent = [];
-    const wallet = await openWallet(new FileKeyStore(dir));
-    agent = new NodeAgent({
-      coordinatorUrl: "ws://127.0.0.1:1/v1/node",
-      model: { id: "tiny", name: "Tiny", path: "/models/tiny.gguf", bytes: 1, demo: true },
-      createEngine: () => engine,
-      settings: new MemorySettingsStore(),
-      sandbox: SANDBOXED,
-      wallet,
-      logger: silentLogger,
-      agentVersion: "test",
-      connect: (handlers) => {
-        deliver = handlers.onMessage;
-        status = handlers.status;
-        handlers.onConnection(true, "connected");
-        return { connected: true, start() {}, send: (m) => (sent.push(m), true), close: async () => {} };
-      },
-    });
+    const link = new FakeCoordinatorLink(true);
+    ({ sent, deliver, status } = link);
+    agent = new NodeAgent(await tinyAgentOptions(dir, { createEngine: () => engine, connect: link.connect }));
     await agent.start();
     expect(status().capacity).toBe(2);
     deliver(jobMessage("p1", 20));
@@ -190,30 +153,18 @@ describe("node agent without a sandbox", () => {
   it("refuses to start the worker unless the owner allows it, then warns everywhere the state shows", async () => {
     const engine = new ScriptedEngine();
     let starts = 0;
-    const settings = new MemorySettingsStore();
-    const statuses: NodeStatus[] = [];
-    let status: () => NodeStatus = () => {
-      throw new Error("not connected");
-    };
-    const agent = new NodeAgent({
-      coordinatorUrl: "ws://127.0.0.1:1/v1/node",
-      model: { id: "tiny", name: "Tiny", path: "/models/tiny.gguf", bytes: 1, demo: true },
-      createEngine: (_model, sandboxed) => {
-        starts++;
-        expect(sandboxed).toBe(false);
-        return engine;
-      },
-      settings,
-      sandbox: { kind: "none", active: false, detail: "bubblewrap is not installed" },
-      wallet: await openWallet(new FileKeyStore(dir)),
-      logger: silentLogger,
-      agentVersion: "test",
-      connect: (handlers) => {
-        status = handlers.status;
-        handlers.onConnection(true, "connected");
-        return { connected: true, start() {}, send: (m) => (m.type === "status" && statuses.push(m.status), true), close: async () => {} };
-      },
-    });
+    const { status, connect } = new FakeCoordinatorLink(true);
+    const agent = new NodeAgent(
+      await tinyAgentOptions(dir, {
+        createEngine: (_model, sandboxed) => {
+          starts++;
+          expect(sandboxed).toBe(false);
+          return engine;
+        },
+        sandbox: { kind: "none", active: false, detail: "bubblewrap is not installed" },
+        connect,
+      }),
+    );
     await agent.start();
     let state = await agent.getState();
     expect(starts).toBe(0);
@@ -235,20 +186,12 @@ describe("node agent without a sandbox", () => {
 describe("node agent in a partial sandbox (Windows job object)", () => {
   it("serves, and warns that files and network are not contained", async () => {
     const dir = await mkdtemp(join(tmpdir(), "offpeak-agent-partial-"));
-    const agent = new NodeAgent({
-      coordinatorUrl: "ws://127.0.0.1:1/v1/node",
-      model: { id: "tiny", name: "Tiny", path: "/models/tiny.gguf", bytes: 1, demo: true },
-      createEngine: () => new ScriptedEngine(),
-      settings: new MemorySettingsStore(),
-      sandbox: { kind: "job-object", active: true, detail: "job object: memory capped at 14 GB" },
-      wallet: await openWallet(new FileKeyStore(dir)),
-      logger: silentLogger,
-      agentVersion: "test",
-      connect: (handlers) => {
-        handlers.onConnection(true, "connected");
-        return { connected: true, start() {}, send: () => true, close: async () => {} };
-      },
-    });
+    const agent = new NodeAgent(
+      await tinyAgentOptions(dir, {
+        sandbox: { kind: "job-object", active: true, detail: "job object: memory capped at 14 GB" },
+        connect: new FakeCoordinatorLink(true).connect,
+      }),
+    );
     try {
       await agent.start();
       const state = await agent.getState();

@@ -24,6 +24,8 @@ import type { WithdrawalAsk } from "../../shared/withdrawal";
 import type { WalletVault } from "./wallet";
 import { WalletControls, walletStatusView } from "./wallet-controls";
 import { WithdrawalClient } from "./withdrawal-client";
+import { WithdrawalFollower } from "./withdrawal-follower";
+import { readNodeTotals } from "./node-totals";
 import { earningsRangeSchema, type EarningsRange, type EarningsView } from "../../shared/earnings-view";
 import { EarningsClient } from "./coordinator-earnings";
 import { EarningsService } from "./earnings-service";
@@ -53,6 +55,8 @@ export interface NodeAgentOptions {
   /** The node's own record of the receipts it signs; without it, getEarnings is refused. */
   readonly receiptLog?: ReceiptLog;
   readonly now?: () => number;
+  /** Pauses between reads of a moving withdrawal (ms); see FOLLOW_DELAYS_MS. */
+  readonly withdrawalFollowDelaysMs?: readonly number[];
   /** Builds the coordinator link; defaults to {@link CoordinatorClient}. */
   readonly connect?: (handlers: {
     status: () => NodeStatus;
@@ -81,8 +85,12 @@ export class NodeAgent implements ControlApi {
   private readonly diagnoses: DiagnosisRequests;
   private readonly walletControls: WalletControls;
   private readonly withdrawals: WithdrawalClient;
+  private readonly withdrawalFeed: WithdrawalFollower;
+  private readonly earningsClient: EarningsClient;
   private readonly earnings: EarningsService | null;
   private linkStarted = false;
+  /** Totals the coordinator pushed (welcome, credits): a totals read that started before the latest is older than it. */
+  private totalsHeard = 0;
 
   constructor(private readonly options: NodeAgentOptions) {
     this.now = options.now ?? Date.now;
@@ -98,6 +106,15 @@ export class NodeAgent implements ControlApi {
       sandbox: options.sandbox,
       decision: decideSharing(initial.rules, unknownSignals(this.now())),
     });
+    // Before the link: a link may report its connection while it is being built.
+    this.withdrawals = new WithdrawalClient({ coordinatorUrl: options.coordinatorUrl, wallet: options.wallet });
+    this.withdrawalFeed = new WithdrawalFollower({
+      list: () => this.withdrawals.list(),
+      onChange: (withdrawals) => this.update({ withdrawals }),
+      onEnded: () => this.refreshTotals(),
+      delaysMs: options.withdrawalFollowDelaysMs,
+    });
+    this.earningsClient = new EarningsClient({ coordinatorUrl: options.coordinatorUrl, wallet: options.wallet, now: this.now });
     const handlers = {
       status: () => this.nodeStatus(),
       onMessage: (message: InboundMessage) => this.onMessage(message),
@@ -131,13 +148,12 @@ export class NodeAgent implements ControlApi {
     this.engineSettings = `${initial.contextSize}/${initial.parallelSequences}/${initial.idleUnloadMinutes}`;
     options.settings.onChange((settings) => this.onSettings(settings));
     this.walletControls = new WalletControls(options.wallet, options.logger);
-    this.withdrawals = new WithdrawalClient({ coordinatorUrl: options.coordinatorUrl, wallet: options.wallet });
     const log = options.receiptLog;
     this.earnings = log
       ? new EarningsService({
           address: () => this.state.address,
           log,
-          client: new EarningsClient({ coordinatorUrl: options.coordinatorUrl, wallet: options.wallet, now: this.now }),
+          client: this.earningsClient,
           model: () => this.state.model?.id ?? null,
           now: this.now,
         })
@@ -164,6 +180,7 @@ export class NodeAgent implements ControlApi {
   /** Hands back the running jobs, closes the connection and stops the worker. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.withdrawalFeed.stop();
     this.jobs.yieldAll();
     await this.jobs.settled();
     await this.link.close();
@@ -257,7 +274,15 @@ export class NodeAgent implements ControlApi {
   cancelDownload = (id: string) => this.modelControls.cancel(id);
   removeModel = (id: string) => this.modelControls.remove(id);
   getWithdrawalTerms = () => this.withdrawals.terms();
-  withdraw = (request: WithdrawalAsk) => this.withdrawals.withdraw(request);
+  /** Sends a withdrawal; the state shows it at once, follows it, and the balance it took. */
+  withdraw = async (request: WithdrawalAsk) => {
+    const result = await this.withdrawals.withdraw(request);
+    if (result.ok) {
+      this.withdrawalFeed.added(result.value);
+      this.refreshTotals();
+    }
+    return result;
+  };
   listWithdrawals = () => this.withdrawals.list();
 
   getWallet = () => this.walletControls.get();
@@ -275,7 +300,10 @@ export class NodeAgent implements ControlApi {
     const address = wallet.address ?? "";
     const changed = address !== this.state.address;
     this.update({ address, wallet: walletStatusView(wallet), ...(changed ? { earnings: { todayMicroUsd: 0, balanceMicroUsd: 0, jobsServed: 0 } } : {}) });
+    if (changed) this.withdrawalFeed.reset();
     if (wallet.state !== "ready" || this.stopping || (this.linkStarted && !changed)) return;
+    // Read before the login too: a coordinator that cannot be reached says so instead of "loading".
+    void this.withdrawalFeed.refresh();
     const relink = async () => {
       this.jobs.yieldAll();
       if (this.linkStarted) {
@@ -417,11 +445,26 @@ export class NodeAgent implements ControlApi {
       this.diagnoses.abandonAll();
     }
     this.update({ coordinator: { url: this.options.coordinatorUrl, connected } });
+    this.withdrawalFeed.setConnected(connected);
+  }
+
+  /** Reads the balance and today's earnings again (a withdrawal moved them without a credit). */
+  private refreshTotals(): void {
+    const heard = this.totalsHeard;
+    const address = this.state.address;
+    readNodeTotals(this.earningsClient).then(
+      (totals) => {
+        if (heard !== this.totalsHeard || address !== this.state.address || this.stopping) return;
+        this.update({ earnings: { ...this.state.earnings, ...totals } });
+      },
+      (error: Error) => this.options.logger.warn("could not read the node's totals", { error: error.message }),
+    );
   }
 
   private onMessage(message: InboundMessage): void {
     switch (message.type) {
       case "welcome":
+        this.totalsHeard += 1;
         this.update({ earnings: { ...this.state.earnings, balanceMicroUsd: message.balanceMicroUsd, todayMicroUsd: message.todayMicroUsd } });
         return;
       case "job": {
@@ -440,6 +483,7 @@ export class NodeAgent implements ControlApi {
         this.jobs.cancel(message.jobId);
         return;
       case "credit":
+        this.totalsHeard += 1;
         this.options.receiptLog?.recordCredit(message.jobId, message.amountMicroUsd).catch((error: Error) => {
           this.options.logger.warn("could not add a credit to the node's record", { jobId: message.jobId, error: error.message });
         });

@@ -2,8 +2,8 @@
  * The owner's earnings as the agent shows them: a real coordinator on PGlite, the agent with its
  * real coordinator link and receipt record, a request from the official openai client. The
  * record holds the receipt and no text; getEarnings reconciles it with the coordinator's
- * per-job records and shows a receipt the coordinator never credited, and still answers when
- * the coordinator is gone.
+ * per-job records and shows a receipt the coordinator never credited, a job refunded to its
+ * consumer as refunded (not missing), and still answers when the coordinator is gone.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,6 +11,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../shared/logger";
+import { Ledger } from "../../coordinator/ledger";
 import { startTestCoordinator, waitUntil, type TestCoordinator } from "../../coordinator/test-support/harness";
 import { ScriptedEngine } from "./agent-fakes.fixture";
 import { FileKeyStore } from "./key-store";
@@ -107,6 +108,29 @@ describe("the agent's earnings view", () => {
     expect(view.value.reconciliation.notes).toContain("1 receipt missing at the coordinator.");
     expect(view.value.series).toMatchObject({ unit: "day" });
     expect(view.value.series.points).toHaveLength(7);
+  });
+
+  it("shows a job the coordinator refunded to its consumer as refunded, with the reason, not as missing", async () => {
+    const before = await agent.getEarnings("24h");
+    if (!before.ok) throw new Error(before.error);
+    const served = before.value.rows.find((r) => r.state === "pending");
+    if (!served) throw new Error("no pending job to refund");
+    const reason = "a re-run on other nodes disagreed with this answer: different text";
+    const refunded = await new Ledger(t.db, () => new Date()).refundJob(served.jobId, agent.address, reason);
+    expect(refunded.parts).toBe(1);
+
+    const view = await agent.getEarnings("24h");
+    if (!view.ok) throw new Error(view.error);
+    expect(view.value.rows.find((r) => r.jobId === served.jobId)).toMatchObject({
+      state: "refunded",
+      amountMicroUsd: 0,
+      difference: null,
+      refund: { microUsd: served.amountMicroUsd, reason },
+    });
+    expect(view.value.reconciliation).toMatchObject({ refunded: 1, pending: 0, missingAtCoordinator: 1, missingLocally: 0, differences: 0 });
+    expect(view.value.reconciliation.notes).toContain(`1 job was refunded to its consumer after a failed verification: ${reason}.`);
+    expect(view.value.coordinator?.balances.pendingMicroUsd).toBe(0);
+    expect(view.value.series.points.reduce((sum, p) => sum + p.microUsd, 0)).toBe(0);
   });
 
   it("refuses a period it does not know", async () => {

@@ -95,6 +95,7 @@ export function initialNodeState(input: {
     decision: input.decision,
     signals: { latest: null, available: NO_SIGNALS },
     wallet: input.wallet,
+    withdrawals: { status: "loading", error: null, items: [] },
   };
 }
 

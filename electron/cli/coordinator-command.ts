@@ -3,9 +3,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { startCoordinator } from "../../coordinator/coordinator";
-import { openDatabase } from "../../coordinator/db";
+import { isPostgresUrl, openDatabase } from "../../coordinator/db";
 import { withdrawalOptionsFromEnv } from "../../coordinator/payout-config";
 import { ledgerSettingsFromEnv } from "../../coordinator/ledger-config";
+import { clusterOptionsFromEnv } from "../../coordinator/cluster-config";
 import type { CliValues } from "./cli-options";
 import { createPinoLogger } from "../../coordinator/pino-logger";
 import type { CliIo } from "./main";
@@ -19,10 +20,14 @@ export async function runCoordinatorCommand(values: CliValues, io: CliIo): Promi
   // A wrong payout setting stops the start before the database is opened.
   const withdrawals = (await withdrawalOptionsFromEnv(process.env)) ?? undefined;
   const { feeBps, verificationWindowMs } = ledgerSettingsFromEnv(process.env);
+  const cluster = clusterOptionsFromEnv(process.env, values.db);
   const db = await openDatabase(values.db);
   let coordinator;
   try {
-    coordinator = await startCoordinator({ db, adminToken, port: parsePort(values.port) ?? 0, host: values.host, logger, withdrawals, feeBps, verificationWindowMs });
+    // PGlite is opened by one process only, so every job still running in it was left by a
+    // coordinator that stopped without closing it; on PostgreSQL other instances may be running.
+    const orphanJobs = { soleInstance: !isPostgresUrl(values.db) };
+    coordinator = await startCoordinator({ db, adminToken, port: parsePort(values.port) ?? 0, host: values.host, logger, withdrawals, feeBps, verificationWindowMs, cluster, orphanJobs });
   } catch (error) {
     await db.close();
     throw error;
@@ -31,6 +36,7 @@ export async function runCoordinatorCommand(values: CliValues, io: CliIo): Promi
   else if (!withdrawals.chain) io.err("Withdrawals: taken here, paid by a coordinator that has the treasury key (none set)");
   else io.err(`Withdrawals: paid in ${withdrawals.terms.tokenSymbol} on chain ${withdrawals.terms.chainId}`);
   if (!values.db) io.err("Database: in memory (pass --db DIR or --db postgres://… to keep the ledger)");
+  if (coordinator.clusterInstanceId) io.err(`Cluster: instance ${coordinator.clusterInstanceId}, sharing nodes with the other instances on this database`);
   io.out(`OFFPEAK_COORDINATOR_URL=${coordinator.wsUrl}`);
   io.out(`OFFPEAK_ADMIN_TOKEN=${adminToken}`);
   io.out(`OPENAI_BASE_URL=${coordinator.url}/v1`);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { earningsViewSchema } from "../../shared/earnings-view";
 import { FakeControlApi } from "../../tests/fake-electron/fake-control-api";
-import { sampleEarningsView } from "../../tests/fake-electron/fake-earnings";
+import { refundedEarningsView, SAMPLE_REFUND_REASON, sampleEarningsView } from "../../tests/fake-electron/fake-earnings";
 import { writeControlFile } from "../agent/control-file";
 import { startControlServer, type ControlServer } from "../agent/control-server";
 import { prepareDataDir } from "../agent/data-dir";
@@ -54,6 +54,23 @@ describe("offpeak earnings", () => {
     expect(text).toMatch(/2026-06-01 11:30 {2}offpeak-demo-tiny {2}48 tokens {2}— {2}missing at the coordinator/);
     expect(text).toContain("  1 receipt missing at the coordinator.");
     expect(control.earningsCalls).toEqual(["24h"]);
+  });
+
+  it("prints a job refunded to its consumer in words, with the coordinator's reason, and not as missing", async () => {
+    control.earnings = (range) => ({ ok: true, value: refundedEarningsView(range, NOW) });
+    expect(await main(["earnings", "--data-dir", join(dir, "data")], io())).toBe(0);
+    const text = out.join("\n");
+    expect(text).toContain("Jobs (5, times in UTC):");
+    expect(out).toContain(`  2026-06-01 11:00  offpeak-demo-tiny  48 tokens  $0.00  refunded to the consumer: ${SAMPLE_REFUND_REASON}`);
+    expect(text).toContain(`  1 job was refunded to its consumer after a failed verification: ${SAMPLE_REFUND_REASON}.`);
+    // Only the receipt that really is missing is called missing.
+    expect(text.match(/missing at the coordinator/g)).toHaveLength(2);
+
+    out = [];
+    expect(await main(["earnings", "--json", "--data-dir", join(dir, "data")], io())).toBe(0);
+    const view = earningsViewSchema.parse(JSON.parse(out.join("\n")));
+    expect(view.rows.find((r) => r.jobId === "job_refunded")).toMatchObject({ state: "refunded", amountMicroUsd: 0, refund: { microUsd: 2_160, reason: SAMPLE_REFUND_REASON } });
+    expect(view.reconciliation.refunded).toBe(1);
   });
 
   it("prints the whole view as JSON for the period asked", async () => {

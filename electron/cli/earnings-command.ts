@@ -16,6 +16,7 @@ const STATE_WORDS: Readonly<Record<EarningsRow["state"], string>> = {
   pending: "pending",
   held: "held",
   available: "available",
+  refunded: "refunded to the consumer",
   "in-flight": "settling",
   missing: "missing at the coordinator",
   unrecorded: "not in this node's record",
@@ -29,6 +30,13 @@ function time(ms: number): string {
 function duration(ms: number): string {
   const hours = ms / 3_600_000;
   return hours >= 1 && Number.isInteger(hours) ? `${hours} h` : `${Math.round(ms / 60_000)} min`;
+}
+
+/** Where a job stands, in words: the refund's reason with a refunded job. */
+function stateWords(row: EarningsRow): string {
+  // A state named by a newer node than this command is printed as it is named.
+  const words = STATE_WORDS[row.state] ?? row.state;
+  return row.state === "refunded" && row.refund ? `${words}: ${row.refund.reason}` : words;
 }
 
 /** The view as lines of text. */
@@ -53,7 +61,7 @@ export function earningsLines(view: EarningsView): string[] {
   lines.push("", view.totalRows === 0 ? "No jobs in this period." : `Jobs (${view.totalRows}, times in UTC):`);
   for (const row of view.rows.slice(0, LISTED_JOBS)) {
     const amount = row.amountMicroUsd === null ? "—" : formatUsd(row.amountMicroUsd);
-    lines.push(`  ${time(row.at)}  ${row.model}  ${row.completionTokens} tokens  ${amount}  ${STATE_WORDS[row.state]}${row.difference ? `  (${row.difference})` : ""}`);
+    lines.push(`  ${time(row.at)}  ${row.model}  ${row.completionTokens} tokens  ${amount}  ${stateWords(row)}${row.difference ? `  (${row.difference})` : ""}`);
   }
   if (view.totalRows > LISTED_JOBS) lines.push(`  … and ${view.totalRows - LISTED_JOBS} more (--json lists them)`);
   const notes = view.reconciliation.notes;

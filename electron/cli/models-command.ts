@@ -5,7 +5,6 @@
  * or a local server in tests).
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { nodeStateSchema, type DownloadProgress, type ModelsView } from "../../shared/control-api";
 import { readControlFile } from "../agent/control-file";
 import { prepareDataDir, resolveDataDir, type DataPaths } from "../agent/data-dir";
@@ -15,6 +14,7 @@ import { ModelLibrary } from "../agent/models/model-library";
 import type { CatalogEntry, ModelJudgement } from "../agent/models/model-manager";
 import { createConsoleLogger } from "./console-logger";
 import type { CliIo } from "./main";
+import { parseSubcommandArgs } from "./command-args";
 
 /** Where `pull` draws its progress bar; a TTY gets one redrawn line, anything else a line per ~5 %. */
 export interface ProgressSink {
@@ -161,28 +161,9 @@ async function pull(library: ModelLibrary, ref: string, io: CliIo, sink: Progres
 
 /** Runs `offpeak models …` with the arguments after `models`; returns the exit code. */
 export async function runModelsCommand(args: readonly string[], io: CliIo, deps: ModelsCommandDeps = {}): Promise<number> {
-  const [sub, ...rest] = args;
-  if (!sub || sub === "--help" || sub === "-h" || sub === "help") {
-    io.out(MODELS_USAGE);
-    return sub ? 0 : 2;
-  }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...rest],
-      strict: true,
-      allowPositionals: true,
-      options: { "data-dir": { type: "string" }, json: { type: "boolean" }, verbose: { type: "boolean" }, help: { type: "boolean" } },
-    });
-  } catch (error) {
-    io.err(`offpeak models ${sub}: ${(error as Error).message}\n\n${MODELS_USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.out(MODELS_USAGE);
-    return 0;
-  }
+  const parsed = parseSubcommandArgs("models", args, { "data-dir": { type: "string" }, json: { type: "boolean" }, verbose: { type: "boolean" } }, MODELS_USAGE, io);
+  if (typeof parsed === "number") return parsed;
+  const { sub, values, positionals } = parsed;
   const wanted = sub === "list" ? 0 : 1;
   if (!["list", "pull", "rm"].includes(sub) || positionals.length !== wanted) {
     io.err(sub === "list" || sub === "pull" || sub === "rm" ? `offpeak models ${sub}: expected ${wanted === 0 ? "no argument" : "one argument"}\n\n${MODELS_USAGE}` : `offpeak models: unknown subcommand "${sub}"\n\n${MODELS_USAGE}`);

@@ -10,7 +10,6 @@
  * The phrase is read from stdin, never from the command line (shell history keeps argv). Showing
  * it or replacing the key asks first; where stdin is not a terminal, `--yes` is that answer.
  */
-import { parseArgs } from "node:util";
 import { walletBackupSchema, walletRestoreSchema, walletViewSchema, type WalletBackup, type WalletRestore, type WalletView } from "../../shared/control-api";
 import { prepareDataDir, resolveDataDir } from "../agent/data-dir";
 import { KeyStoreError } from "../agent/key-store";
@@ -19,6 +18,7 @@ import { WalletVault } from "../agent/wallet";
 import { walletStatusView } from "../agent/wallet-controls";
 import { addressOf, PhraseError } from "../agent/wallet-secret";
 import type { CliIo } from "./main";
+import { parseSubcommandArgs } from "./command-args";
 import { apiError, callNodeApi } from "./node-api";
 import { processInput, type CommandInput } from "./terminal-input";
 
@@ -122,28 +122,9 @@ async function readPhrase(input: CommandInput): Promise<string> {
 
 /** Runs `offpeak wallet …` with the arguments after `wallet`; returns the exit code. */
 export async function runWalletCommand(args: readonly string[], io: CliIo, deps: WalletCommandDeps = {}): Promise<number> {
-  const [sub, ...rest] = args;
-  if (!sub || sub === "--help" || sub === "-h" || sub === "help") {
-    io.out(WALLET_USAGE);
-    return sub ? 0 : 2;
-  }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...rest],
-      strict: true,
-      allowPositionals: true,
-      options: { "data-dir": { type: "string" }, yes: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean" } },
-    });
-  } catch (error) {
-    io.err(`offpeak wallet ${sub}: ${(error as Error).message}\n\n${WALLET_USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.out(WALLET_USAGE);
-    return 0;
-  }
+  const parsed = parseSubcommandArgs("wallet", args, { "data-dir": { type: "string" }, yes: { type: "boolean" }, json: { type: "boolean" } }, WALLET_USAGE, io);
+  if (typeof parsed === "number") return parsed;
+  const { sub, values, positionals } = parsed;
   if (!["address", "backup", "restore"].includes(sub)) {
     io.err(`offpeak wallet: unknown subcommand "${sub}"\n\n${WALLET_USAGE}`);
     return 2;

@@ -138,6 +138,7 @@ describe("offpeak withdraw", () => {
       [["--to", DEST, "--amount", "19.95", "--yes"], /cannot withdraw: \$19\.95 plus the \$0\.10 fee is more than the \$20\.00 available/],
       [["--history", "--to", DEST], /takes no --to or --amount/],
       [["--to", DEST, "--amount", "6", "--bogus"], /Unknown option '--bogus'/],
+      [[DEST, "6", "--yes"], /unexpected argument "0x[0-9a-fA-F]{40}"; use --to and --amount/],
     ];
     for (const [args, error] of cases) {
       const run = await withdraw(args);

@@ -6,11 +6,11 @@
  * Both go through the node running on this machine, which holds the wallet key and signs.
  */
 import { createInterface } from "node:readline/promises";
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { formatUsd, parseUsd } from "../../shared/money";
 import { destinationProblem, withdrawalTermsViewSchema, withdrawalViewSchema, type WithdrawalTermsView, type WithdrawalView } from "../../shared/withdrawal";
 import type { CliIo } from "./main";
+import { parseCommandArgs } from "./command-args";
 import { apiError, callNodeApi } from "./node-api";
 
 export const WITHDRAW_USAGE = `Usage:
@@ -68,30 +68,26 @@ export function historyLine(w: WithdrawalView): string {
 
 /** Runs `offpeak withdraw`; returns the exit code. */
 export async function runWithdrawCommand(argv: readonly string[], io: CliIo, prompt: ConfirmPrompt = terminalPrompt()): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        to: { type: "string" },
-        amount: { type: "string" },
-        yes: { type: "boolean" },
-        history: { type: "boolean" },
-        json: { type: "boolean" },
-        "data-dir": { type: "string" },
-        verbose: { type: "boolean" },
-        help: { type: "boolean" },
-      },
-    }));
-  } catch (error) {
-    io.err(`offpeak withdraw: ${(error as Error).message}\n\n${WITHDRAW_USAGE}`);
+  const parsed = parseCommandArgs(
+    "withdraw",
+    argv,
+    {
+      to: { type: "string" },
+      amount: { type: "string" },
+      yes: { type: "boolean" },
+      history: { type: "boolean" },
+      json: { type: "boolean" },
+      "data-dir": { type: "string" },
+      verbose: { type: "boolean" },
+    },
+    WITHDRAW_USAGE,
+    io,
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) {
+    io.err(`offpeak withdraw: unexpected argument "${positionals[0]}"; use --to and --amount\n\n${WITHDRAW_USAGE}`);
     return 2;
-  }
-  if (values.help) {
-    io.out(WITHDRAW_USAGE);
-    return 0;
   }
   const dataDir = values["data-dir"];
   if (values.history) {

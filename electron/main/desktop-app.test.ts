@@ -1,13 +1,9 @@
-import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { IPC_CHANNELS } from "../../shared/control-api";
-import { createFakeElectron, FakeEvent, type FakeElectron, type FakeMenuItem } from "../../tests/fake-electron/electron";
+import { INDEX_FILE as INDEX, loadDesktopApp, PAGE_URL, whenReady } from "../../tests/fake-electron/desktop-app-harness";
+import { FakeEvent, type FakeElectron, type FakeMenuItem } from "../../tests/fake-electron/electron";
 import { FakeControlApi } from "../../tests/fake-electron/fake-control-api";
 import type { startDesktopApp as StartDesktopApp } from "./desktop-app";
-
-const INDEX = path.resolve("dist/renderer/index.html");
-const PAGE_URL = pathToFileURL(INDEX).href;
 
 let fake: FakeElectron;
 let startDesktopApp: typeof StartDesktopApp;
@@ -15,31 +11,27 @@ let control: FakeControlApi;
 let stops: number;
 
 beforeEach(async () => {
-  fake = createFakeElectron();
-  vi.resetModules();
-  vi.doMock("electron", () => fake.module);
-  ({ startDesktopApp } = await import("./desktop-app"));
+  ({ fake, startDesktopApp } = await loadDesktopApp());
   control = new FakeControlApi();
   stops = 0;
 });
 
-async function start() {
-  const started = startDesktopApp({
-    startAgent: async () => ({
-      control,
-      stop: async () => {
-        stops += 1;
-      },
+function start() {
+  return whenReady(
+    fake,
+    startDesktopApp({
+      startAgent: async () => ({
+        control,
+        stop: async () => {
+          stops += 1;
+        },
+      }),
+      preloadPath: "/app/dist/electron/preload.cjs",
+      indexFile: INDEX,
+      trayImagesDir: "/app/resources/tray",
+      platform: "linux",
     }),
-    preloadPath: "/app/dist/electron/preload.cjs",
-    indexFile: INDEX,
-    trayImagesDir: "/app/resources/tray",
-    platform: "linux",
-  });
-  fake.app.becomeReady();
-  const app = await started;
-  if (app === null) throw new Error("the app did not start");
-  return { app, window: fake.windows[0]!, tray: fake.trays[0]! };
+  );
 }
 
 const menuItem = (items: FakeMenuItem[] | undefined, id: string) => {
@@ -192,7 +184,7 @@ describe("desktop app", () => {
   it("keeps the machine awake while a job runs, and only then", async () => {
     await start();
     expect(fake.blockers.size).toBe(0);
-    const job = { jobId: "job_1", model: "offpeak-demo-tiny", startedAt: 1, completionTokens: 0 };
+    const job = { jobId: "job_1", model: "offpeak-demo-tiny", startedAt: 1, completionTokens: 0, elapsedMs: 0 };
     control.update({ activity: "earning", currentJob: job });
     expect([...fake.blockers.values()]).toEqual(["prevent-app-suspension"]);
     control.update({ currentJob: { ...job, completionTokens: 5 } });
@@ -203,7 +195,7 @@ describe("desktop app", () => {
 
   it("releases the keep-awake blocker when the app quits mid-job", async () => {
     await start();
-    control.update({ activity: "earning", currentJob: { jobId: "job_2", model: "m", startedAt: 1, completionTokens: 0 } });
+    control.update({ activity: "earning", currentJob: { jobId: "job_2", model: "m", startedAt: 1, completionTokens: 0, elapsedMs: 0 } });
     expect(fake.blockers.size).toBe(1);
     fake.app.emit("will-quit", new FakeEvent());
     expect(fake.blockers.size).toBe(0);

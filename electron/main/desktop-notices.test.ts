@@ -1,14 +1,32 @@
 import { describe, expect, it } from "vitest";
-import type { NodeState } from "../../shared/control-api";
-import { DEFAULT_SETTINGS } from "../../shared/settings";
+import type { NodeState, WithdrawalFeed } from "../../shared/control-api";
+import { DEFAULT_SETTINGS, type NotificationSettings } from "../../shared/settings";
+import type { WithdrawalStatus, WithdrawalView } from "../../shared/withdrawal";
 import { sampleNodeState } from "../../tests/fake-electron/fake-control-api";
-import { noticesFor, pausedForGame, type NoticeSnapshot, type WithdrawalSnapshot } from "./desktop-notices";
+import { noticesFor, pausedForGame, snapshotOf, type DesktopNotice, type NoticeSnapshot } from "./desktop-notices";
 
 const ALL_ON = DEFAULT_SETTINGS.desktop.notifications;
 const ALL_OFF = { firstEarningsOfDay: false, pausedForGame: false, withdrawals: false };
 const TO = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23";
 
-const at = (state: Partial<NodeState>, withdrawals: WithdrawalSnapshot[] | null = null): NoticeSnapshot => ({ state: sampleNodeState(state), withdrawals });
+/** A snapshot of `state` as the notifier's first (no withdrawals known before it). */
+const at = (state: Partial<NodeState>, previous: NoticeSnapshot | null = null): NoticeSnapshot => snapshotOf(sampleNodeState(state), previous);
+
+function withdrawal(id: string, status: WithdrawalStatus, failureReason: string | null = null): WithdrawalView {
+  return { id, to: TO, amountMicroUsd: 12_340_000, feeMicroUsd: 100_000, status, txHash: null, failureReason, chainId: 8453, createdAt: 1, updatedAt: 2 };
+}
+const feed = (items: WithdrawalView[], status: WithdrawalFeed["status"] = "ready"): Partial<NodeState> => ({ withdrawals: { status, error: status === "error" ? "no answer" : null, items } });
+
+/** The notices of each step as the notifier walks through pushed states (the first one included). */
+function walk(states: Partial<NodeState>[], choices: NotificationSettings = ALL_ON): DesktopNotice[][] {
+  let last: NoticeSnapshot | null = null;
+  return states.map((state) => {
+    const next = snapshotOf(sampleNodeState(state), last);
+    const notices = noticesFor(last, next, choices);
+    last = next;
+    return notices;
+  });
+}
 const earned = (todayMicroUsd: number) => ({ earnings: { todayMicroUsd, balanceMicroUsd: 5_000_000, jobsServed: 3 } });
 
 function gaming(name: string): Partial<NodeState> {
@@ -52,28 +70,55 @@ describe("which notifications a change calls for", () => {
     expect(pausedForGame(sampleNodeState(gaming("Doom")))).toBe(true);
   });
 
-  it("announces a withdrawal confirmed or failed when its status changes", () => {
-    const sent = (id: string): WithdrawalSnapshot => ({ id, to: TO, amountMicroUsd: 12_340_000, status: "sent", failureReason: null });
-    const before = at(sharingNow, [sent("w1"), sent("w2")]);
-    const after = at(sharingNow, [
-      { ...sent("w1"), status: "confirmed" },
-      { ...sent("w2"), status: "failed", failureReason: "the payout wallet is out of gas" },
+  it("announces a withdrawal confirmed or failed, from the pushed state, when its status changes, once", () => {
+    const steps = walk([
+      feed([withdrawal("w1", "sent"), withdrawal("w2", "signed")]),
+      feed([withdrawal("w1", "confirmed"), withdrawal("w2", "failed", "the payout wallet is out of gas")]),
+      feed([withdrawal("w1", "confirmed"), withdrawal("w2", "failed", "the payout wallet is out of gas")]),
+      { ...earned(0), ...feed([withdrawal("w1", "confirmed"), withdrawal("w2", "failed", "the payout wallet is out of gas")]) },
     ]);
-    expect(noticesFor(before, after, ALL_ON)).toEqual([
-      { kind: "withdrawal-confirmed", title: "Withdrawal confirmed", body: "$12.34 arrived at 0x2c75…5c23." },
-      { kind: "withdrawal-failed", title: "Withdrawal failed", body: "$12.34 was not sent: the payout wallet is out of gas. It is back in your balance." },
+    expect(steps).toEqual([
+      [],
+      [
+        { kind: "withdrawal-confirmed", title: "Withdrawal confirmed", body: "$12.34 arrived at 0x2c75…5c23." },
+        { kind: "withdrawal-failed", title: "Withdrawal failed", body: "$12.34 was not sent: the payout wallet is out of gas. It is back in your balance." },
+      ],
+      [],
+      [],
     ]);
-    // Already over when first seen, or seen again: nothing.
-    expect(noticesFor(at(sharingNow, []), after, ALL_ON)).toEqual([]);
-    expect(noticesFor(at(sharingNow, null), after, ALL_ON)).toEqual([]);
-    expect(noticesFor(after, after, ALL_ON)).toEqual([]);
   });
 
-  it("keeps quiet about each kind the owner switched off", () => {
-    const before = at({ ...sharingNow, ...earned(0) }, [{ id: "w", to: TO, amountMicroUsd: 1, status: "sent", failureReason: null }]);
-    const after = at({ ...gaming("Elden Ring"), ...earned(5_000) }, [{ id: "w", to: TO, amountMicroUsd: 1, status: "confirmed", failureReason: null }]);
-    expect(noticesFor(before, after, ALL_ON).map((n) => n.kind)).toEqual(["first-earnings", "paused-for-game", "withdrawal-confirmed"]);
-    expect(noticesFor(before, after, ALL_OFF)).toEqual([]);
-    expect(noticesFor(before, after, { ...ALL_OFF, pausedForGame: true }).map((n) => n.kind)).toEqual(["paused-for-game"]);
+  it("says nothing of withdrawals already over when first seen", () => {
+    const over = feed([withdrawal("old", "confirmed"), withdrawal("older", "failed", "reverted")]);
+    // In the first snapshot after the app started, after the agent's first read, or new in a later read.
+    expect(walk([over, over]).flat()).toEqual([]);
+    expect(walk([feed([], "loading"), over]).flat()).toEqual([]);
+    expect(walk([feed([withdrawal("w1", "sent")]), feed([withdrawal("new", "confirmed"), withdrawal("w1", "sent")])]).flat()).toEqual([]);
+  });
+
+  it("remembers a withdrawal on its way while the feed reloads or fails, and tells of its end once it is read", () => {
+    const steps = walk([
+      feed([withdrawal("w1", "sent")]),
+      feed([], "loading"),
+      feed([withdrawal("w1", "sent")], "error"),
+      feed([], "error"),
+      feed([withdrawal("w1", "confirmed")]),
+      feed([withdrawal("w1", "confirmed")], "error"),
+      feed([withdrawal("w1", "confirmed")]),
+    ]);
+    expect(steps.map((notices) => notices.map((n) => n.kind))).toEqual([[], [], [], [], ["withdrawal-confirmed"], [], []]);
+  });
+
+  it("keeps quiet about each kind the owner switched off, and does not tell of it later", () => {
+    const before = { ...sharingNow, ...earned(0), ...feed([withdrawal("w", "sent")]) };
+    const after = { ...gaming("Elden Ring"), ...earned(5_000), ...feed([withdrawal("w", "confirmed")]) };
+    expect(walk([before, after]).flat().map((n) => n.kind)).toEqual(["first-earnings", "paused-for-game", "withdrawal-confirmed"]);
+    expect(walk([before, after], ALL_OFF).flat()).toEqual([]);
+    expect(walk([before, after], { ...ALL_OFF, pausedForGame: true }).flat().map((n) => n.kind)).toEqual(["paused-for-game"]);
+    // A change seen while the switch was off is not announced when it is turned back on.
+    const first = at(before);
+    const second = at(after, first);
+    expect(noticesFor(first, second, ALL_OFF)).toEqual([]);
+    expect(noticesFor(second, at(after, second), ALL_ON)).toEqual([]);
   });
 });

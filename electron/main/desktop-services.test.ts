@@ -8,18 +8,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { EventEmitter } from "node:events";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { IPC_CHANNELS } from "../../shared/control-api";
 import { ConfSettingsStore } from "../agent/settings-store";
-import { createFakeElectron, FakeEvent, type FakeElectron } from "../../tests/fake-electron/electron";
+import { INDEX_FILE as INDEX, loadDesktopApp, PAGE_URL, whenReady } from "../../tests/fake-electron/desktop-app-harness";
+import { FakeEvent, type FakeElectron } from "../../tests/fake-electron/electron";
 import { FakeControlApi } from "../../tests/fake-electron/fake-control-api";
 import type { startDesktopApp as StartDesktopApp, DesktopAppOptions } from "./desktop-app";
 import type { UpdaterLike } from "./auto-update";
 import { createFileLogger } from "./log-file";
-
-const INDEX = path.resolve("dist/renderer/index.html");
-const PAGE_URL = pathToFileURL(INDEX).href;
 
 let fake: FakeElectron;
 let startDesktopApp: typeof StartDesktopApp;
@@ -27,10 +24,7 @@ let control: FakeControlApi;
 let dir: string;
 
 beforeEach(async () => {
-  fake = createFakeElectron();
-  vi.resetModules();
-  vi.doMock("electron", () => fake.module);
-  ({ startDesktopApp } = await import("./desktop-app"));
+  ({ fake, startDesktopApp } = await loadDesktopApp());
   control = new FakeControlApi();
   dir = await mkdtemp(path.join(tmpdir(), "offpeak-desktop-"));
 });
@@ -40,19 +34,18 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function start(services: DesktopAppOptions["services"] = {}) {
-  const started = startDesktopApp({
-    startAgent: async () => ({ control, stop: async () => {} }),
-    preloadPath: "/app/preload.cjs",
-    indexFile: INDEX,
-    trayImagesDir: "/app/tray",
-    platform: "darwin",
-    services: { argv: [], env: {}, platform: "darwin", ...services },
-  });
-  fake.app.becomeReady();
-  const app = await started;
-  if (app === null) throw new Error("the app did not start");
-  return { window: fake.windows[0]! };
+function start(services: DesktopAppOptions["services"] = {}) {
+  return whenReady(
+    fake,
+    startDesktopApp({
+      startAgent: async () => ({ control, stop: async () => {} }),
+      preloadPath: "/app/preload.cjs",
+      indexFile: INDEX,
+      trayImagesDir: "/app/tray",
+      platform: "darwin",
+      services: { argv: [], env: {}, platform: "darwin", ...services },
+    }),
+  );
 }
 
 describe("web content lockdown", () => {
@@ -126,20 +119,35 @@ describe("notifications", () => {
     expect(fake.notifications).toHaveLength(1);
   });
 
-  it("tells of withdrawals from the withdrawal source", async () => {
+  it("tells of each withdrawal that ends, from the withdrawals the agent pushes, without asking for them", async () => {
     const to = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23";
-    let status: "sent" | "confirmed" = "sent";
-    const reads: number[] = [];
-    await start({
-      withdrawalPollMs: 20,
-      readWithdrawals: async () => (reads.push(1), [{ id: "w1", to, amountMicroUsd: 5_000_000, status, failureReason: null }]),
-    });
+    let listed = 0;
+    const list = control.listWithdrawals;
+    control.listWithdrawals = () => (listed++, list());
+    control.withdrawals.terms = { ...control.withdrawals.terms, availableMicroUsd: 20_000_000 };
+    // One withdrawal confirmed before the app started: old news.
+    const old = await control.withdrawals.withdraw({ to, amountMicroUsd: 5_000_000 });
+    if (!old.ok) throw new Error(old.error);
+    control.withdrawals.advance(old.value.id, { status: "confirmed", txHash: `0x${"ab".repeat(32)}` });
+    await start();
     control.update({ sharing: true });
-    await vi.waitFor(() => expect(reads.length).toBeGreaterThan(1));
     expect(fake.notifications).toEqual([]);
-    status = "confirmed";
-    await vi.waitFor(() => expect(fake.notifications.map((n) => n.options.title)).toContain("Withdrawal confirmed"));
-    expect(fake.notifications.at(-1)?.options.body).toBe("$5.00 arrived at 0x2c75…5c23.");
+
+    const made = await control.withdraw({ to, amountMicroUsd: 5_500_000 });
+    if (!made.ok) throw new Error(made.error);
+    control.withdrawals.advance(made.value.id, { status: "sent", txHash: `0x${"cd".repeat(32)}` });
+    expect(fake.notifications).toEqual([]);
+    control.withdrawals.advance(made.value.id, { status: "confirmed" });
+    expect(fake.notifications.map((n) => n.options)).toEqual([{ title: "Withdrawal confirmed", body: "$5.50 arrived at 0x2c75…5c23.", silent: false }]);
+    // Later states that still show it confirmed say nothing more.
+    control.update({ sharing: false });
+    control.update({ sharing: true });
+
+    const failing = await control.withdraw({ to, amountMicroUsd: 5_000_000 });
+    if (!failing.ok) throw new Error(failing.error);
+    control.withdrawals.advance(failing.value.id, { status: "failed", failureReason: "the transfer reverted" });
+    expect(fake.notifications.map((n) => n.options.body)).toEqual(["$5.50 arrived at 0x2c75…5c23.", "$5.00 was not sent: the transfer reverted. It is back in your balance."]);
+    expect(listed).toBe(0);
   });
 });
 
@@ -162,10 +170,7 @@ describe("automatic updates", () => {
     expect(source.feeds).toEqual([]);
     fake.app.emit("will-quit", new FakeEvent());
 
-    fake = createFakeElectron();
-    vi.resetModules();
-    vi.doMock("electron", () => fake.module);
-    ({ startDesktopApp } = await import("./desktop-app"));
+    ({ fake, startDesktopApp } = await loadDesktopApp());
     fake.app.isPackaged = true;
     const packaged = new FakeUpdater();
     await start({ updater: packaged as unknown as UpdaterLike, env: { OFFPEAK_UPDATE_URL: "https://updates.example/offpeak" } });

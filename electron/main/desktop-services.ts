@@ -8,7 +8,6 @@ import type { ControlApi } from "../../shared/control-api";
 import type { Logger } from "../../shared/logger";
 import { DEFAULT_SETTINGS } from "../../shared/settings";
 import { startAutoUpdate, type UpdaterLike } from "./auto-update";
-import type { WithdrawalSnapshot } from "./desktop-notices";
 import { createDesktopLogs, withDesktopLogs } from "./desktop-logs";
 import { followDesktopSettings, type SettingsSource } from "./desktop-settings";
 import { setLaunchAtLogin, startedAtLogin } from "./launch-at-login";
@@ -24,10 +23,6 @@ export interface DesktopServicesOptions {
   readonly exportDir?: () => string;
   /** electron-updater's autoUpdater (absent: no updates). */
   readonly updater?: UpdaterLike;
-  /** The owner's recent withdrawals, for their notifications. */
-  readonly readWithdrawals?: () => Promise<readonly WithdrawalSnapshot[] | null>;
-  /** How often withdrawals are read (default 60 s). */
-  readonly withdrawalPollMs?: number;
   readonly platform?: NodeJS.Platform;
   readonly argv?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
@@ -43,14 +38,6 @@ export interface DesktopServices {
   stop(): void;
 }
 
-/** The agent's withdrawal list for the notifier (null while it cannot be read). */
-function withdrawalsOf(control: ControlApi): () => Promise<readonly WithdrawalSnapshot[] | null> {
-  return async () => {
-    const result = await control.listWithdrawals();
-    return result.ok ? result.value : null;
-  };
-}
-
 /** Starts the services; call after `app.whenReady()` and before the first window opens. */
 export function startDesktopServices(control: ControlApi, options: DesktopServicesOptions, logger: Logger): DesktopServices {
   guardAllWebContents(app);
@@ -64,7 +51,8 @@ export function startDesktopServices(control: ControlApi, options: DesktopServic
     const host = { app, platform, executable: options.executable ?? env.APPIMAGE ?? process.execPath, configHome: env.XDG_CONFIG_HOME };
     stops.push(followDesktopSettings(options.settings, { setLaunchAtLogin: (on) => setLaunchAtLogin(host, on) }, logger));
   }
-  stops.push(startNotifier({ control, choices: () => current().desktop.notifications, readWithdrawals: options.readWithdrawals ?? withdrawalsOf(control), withdrawalPollMs: options.withdrawalPollMs, logger }));
+  // Withdrawals reach the notifier with the state the agent pushes (NodeState.withdrawals).
+  stops.push(startNotifier({ control, choices: () => current().desktop.notifications, logger }));
   if (options.updater) {
     stops.push(
       startAutoUpdate({

@@ -1,6 +1,7 @@
 /**
  * The desktop app's signals: idle time, battery and (macOS) thermal state from Electron's
- * `powerMonitor`, combined with the headless process, GPU and memory sources; and the power
+ * `powerMonitor`, as sources the node host's sampler puts over the headless process, GPU and
+ * memory sources (`signalSources` in node-host.ts); and the power
  * events (suspend, resume, lock, unlock, battery, AC, thermal change) reported at once so the
  * sharing monitor re-evaluates without waiting for its next sample.
  *
@@ -8,10 +9,7 @@
  * https://github.com/electron/electron/issues/27912, and reads 0 on some desktops,
  * https://github.com/electron/electron/issues/34826), so there the headless logind source stays.
  */
-import { powerMonitor as electronPowerMonitor } from "electron";
 import type { ThermalState } from "../../shared/sharing-types";
-import { createSignalSampler, type SignalSamplerOptions } from "../agent/signals/create-signal-sampler";
-import type { SignalSampler } from "../agent/signals/signal-sampler";
 import type { SignalSources } from "../agent/signals/signal-sources";
 
 /** The power events that may change the sharing decision. */
@@ -61,27 +59,4 @@ export function watchPowerEvents(powerMonitor: PowerMonitorLike, onChange: (even
   return () => {
     for (const { event, listener } of listeners) powerMonitor.removeListener(event, listener);
   };
-}
-
-/** Options of {@link createDesktopSignalSampler}. */
-export interface DesktopSignalSamplerOptions extends SignalSamplerOptions {
-  /** Electron's `powerMonitor` unless replaced. */
-  readonly powerMonitor?: PowerMonitorLike;
-  /** Called on each power event, for the monitor to sample again at once. */
-  readonly onChange?: (event: PowerEvent) => void;
-  readonly env?: NodeJS.ProcessEnv;
-}
-
-/** The desktop app's sampler: powerMonitor's signals over the headless ones, and its events. */
-export function createDesktopSignalSampler(options: DesktopSignalSamplerOptions): { sampler: SignalSampler; dispose(): void } {
-  const powerMonitor = options.powerMonitor ?? electronPowerMonitor;
-  const platform = options.platform ?? process.platform;
-  const sampler = createSignalSampler({
-    ...options,
-    platform,
-    platformSources: { ...(options.env ? { env: options.env } : {}), ...options.platformSources },
-    sources: { ...createPowerMonitorSources(powerMonitor, platform, options.env ?? process.env), ...options.sources },
-  });
-  const stop = options.onChange ? watchPowerEvents(powerMonitor, options.onChange) : () => {};
-  return { sampler, dispose: stop };
 }

@@ -2,7 +2,8 @@
  * A modal question with a confirm and a cancel button, on the native <dialog>: focus stays
  * inside, Escape cancels, and focus returns to where it was when it closes.
  */
-import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useId, type ReactNode } from "react";
+import { useModalDialog } from "../use-modal-dialog";
 
 export function ConfirmDialog(props: {
   title: string;
@@ -13,27 +14,9 @@ export function ConfirmDialog(props: {
   onConfirm(): void;
   onCancel(): void;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog(props.onCancel);
   const titleId = useId();
   const bodyId = useId();
-  const { onCancel } = props;
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog === null) return;
-    const returnTo = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    if (!dialog.open) dialog.showModal();
-    const cancel = (event: Event) => {
-      event.preventDefault();
-      onCancel();
-    };
-    dialog.addEventListener("cancel", cancel);
-    return () => {
-      dialog.removeEventListener("cancel", cancel);
-      if (dialog.open) dialog.close();
-      returnTo?.focus();
-    };
-  }, [onCancel]);
 
   return (
     <dialog ref={ref} className="dialog" aria-labelledby={titleId} aria-describedby={bodyId}>

@@ -3,7 +3,8 @@
  * how much, and — before anything is signed — the network fee, the minimum, the daily limit and
  * what leaves the balance; then a confirmation step, and the agent signs and sends it.
  */
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useState } from "react";
+import { useModalDialog } from "../use-modal-dialog";
 import type { Result } from "../../shared/control-api";
 import { formatUsd } from "../../shared/money";
 import type { WithdrawalAsk, WithdrawalTermsView, WithdrawalView } from "../../shared/withdrawal";
@@ -44,7 +45,7 @@ export function WithdrawDialog(props: {
   onCancel(): void;
 }) {
   const { terms, onCancel } = props;
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog(onCancel);
   const titleId = useId();
   const toId = useId();
   const toStatusId = useId();
@@ -57,23 +58,6 @@ export function WithdrawDialog(props: {
   const check = checkWithdrawDraft({ to, amount }, terms);
   const max = maxWithdrawable(terms);
   const canWithdraw = max >= terms.minimumMicroUsd;
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog === null) return;
-    const returnTo = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    if (!dialog.open) dialog.showModal();
-    const cancel = (event: Event) => {
-      event.preventDefault();
-      onCancel();
-    };
-    dialog.addEventListener("cancel", cancel);
-    return () => {
-      dialog.removeEventListener("cancel", cancel);
-      if (dialog.open) dialog.close();
-      returnTo?.focus();
-    };
-  }, [onCancel]);
 
   async function send() {
     if (!check.ready || check.amountMicroUsd === null) return;

@@ -1,10 +1,12 @@
 /**
  * The node's withdrawals, newest first: when, how much, where to, how each stands (with the
  * reason when one failed and was refunded) and its transaction hash. {@link WithdrawalsCard}
- * puts the list, the terms and the Withdraw button together for a page to mount.
+ * puts the list, the terms and the Withdraw button together for a page to mount. The list comes
+ * with the state the agent pushes; the agent follows a withdrawal on its way, so nothing here
+ * asks again on a timer.
  */
-import { useCallback, useEffect, useState } from "react";
-import type { ControlApi } from "../../shared/control-api";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { ControlApi, WithdrawalFeed } from "../../shared/control-api";
 import { formatUsd } from "../../shared/money";
 import type { WithdrawalStatus, WithdrawalTermsView, WithdrawalView } from "../../shared/withdrawal";
 import { useLoader } from "../use-loader";
@@ -19,12 +21,6 @@ export const STATUS_LABELS: Readonly<Record<WithdrawalStatus, string>> = {
   confirmed: "Confirmed",
   failed: "Failed, refunded",
 };
-
-/** Statuses that will still change: the list refreshes itself while one is shown. */
-const MOVING: ReadonlySet<WithdrawalStatus> = new Set(["requested", "signed", "sent"]);
-
-/** How often the list asks again while a withdrawal is on its way (ms). */
-const REFRESH_MS = 5_000;
 
 function when(at: number): string {
   return new Date(at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -72,23 +68,31 @@ export function WithdrawalHistory(props: { withdrawals: readonly WithdrawalView[
   );
 }
 
-/** Terms, Withdraw button and history, loaded from the agent; for the Wallet or Earnings page. */
-export function WithdrawalsCard(props: { api: Pick<ControlApi, "getWithdrawalTerms" | "withdraw" | "listWithdrawals">; connected: boolean }) {
-  const { api } = props;
+/**
+ * Terms, Withdraw button and history; for the Wallet or Earnings page. `withdrawals` and
+ * `balanceMicroUsd` come from the pushed state; the terms (with the available balance) are asked
+ * for again when the balance moves.
+ */
+export function WithdrawalsCard(props: {
+  api: Pick<ControlApi, "getWithdrawalTerms" | "withdraw">;
+  connected: boolean;
+  withdrawals: WithdrawalFeed;
+  balanceMicroUsd: number;
+}) {
+  const { api, withdrawals } = props;
   const terms = useLoader<WithdrawalTermsView>(useCallback(() => api.getWithdrawalTerms(), [api]));
-  const history = useLoader<WithdrawalView[]>(useCallback(() => api.listWithdrawals(), [api]));
   const [open, setOpen] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const close = useCallback(() => setOpen(false), []);
-  const { reload: reloadHistory } = history;
   const { reload: reloadTerms } = terms;
-  const moving = history.loaded.status === "ready" && history.loaded.value.some((w) => MOVING.has(w.status));
 
+  // A withdrawal that ended (refunded or not) or a credit moved the balance: the terms follow it.
+  const shownBalance = useRef(props.balanceMicroUsd);
   useEffect(() => {
-    if (!moving || !props.connected) return;
-    const timer = setInterval(reloadHistory, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [moving, props.connected, reloadHistory]);
+    if (shownBalance.current === props.balanceMicroUsd) return;
+    shownBalance.current = props.balanceMicroUsd;
+    reloadTerms();
+  }, [props.balanceMicroUsd, reloadTerms]);
 
   return (
     <section className="card wide withdrawals-card" aria-labelledby="withdrawals-heading" data-testid="withdrawals-card">
@@ -116,9 +120,13 @@ export function WithdrawalsCard(props: { api: Pick<ControlApi, "getWithdrawalTer
           {notice}
         </p>
       )}
-      {history.loaded.status === "loading" && <p className="muted">Loading withdrawals…</p>}
-      {history.loaded.status === "error" && <p className="hint">Could not load the withdrawals: {history.loaded.error}</p>}
-      {history.loaded.status === "ready" && <WithdrawalHistory withdrawals={history.loaded.value} />}
+      {withdrawals.status === "loading" && <p className="muted">Loading withdrawals…</p>}
+      {withdrawals.status === "error" && (
+        <p className="hint" data-testid="withdrawals-error">
+          {withdrawals.items.length > 0 ? "Could not refresh the withdrawals" : "Could not load the withdrawals"}: {withdrawals.error}
+        </p>
+      )}
+      {(withdrawals.status === "ready" || withdrawals.items.length > 0) && <WithdrawalHistory withdrawals={withdrawals.items} />}
       {open && terms.loaded.status === "ready" && (
         <WithdrawDialog
           terms={terms.loaded.value}
@@ -127,7 +135,6 @@ export function WithdrawalsCard(props: { api: Pick<ControlApi, "getWithdrawalTer
           onDone={(withdrawal) => {
             setOpen(false);
             setNotice(`Withdrawal of ${formatUsd(withdrawal.amountMicroUsd)} requested. Its transaction shows here once it is sent.`);
-            reloadHistory();
             reloadTerms();
           }}
         />

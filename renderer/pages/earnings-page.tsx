@@ -2,7 +2,7 @@
  * Earnings: the balances (available, pending, held, withdrawn, lifetime), what the node earns
  * right now, a chart of the last 24 hours, 7 or 30 days, every job of the period with its
  * receipt, and every difference between this node's receipts and the coordinator's records.
- * Reloads when a credit arrives.
+ * Reloads when a credit arrives or a withdrawal moves the balance.
  */
 import { useCallback, useEffect, useId, useRef, useState } from "react";
 import type { NodeState } from "../../shared/control-api";
@@ -70,16 +70,17 @@ export function EarningsPage(props: { state: NodeState; connected: boolean }) {
     };
   }, [load, range]);
 
-  // A credit (or a job) changes the figures: load them again, keeping the current ones on screen.
-  const jobsServed = props.state.earnings.jobsServed;
-  const shownCount = useRef(jobsServed);
+  // A credit (or a job), or a withdrawal that moved the balance, changes the figures: load them
+  // again, keeping the current ones on screen.
+  const { jobsServed, balanceMicroUsd } = props.state.earnings;
+  const shown = useRef({ jobsServed, balanceMicroUsd });
   const rangeNow = useRef(range);
   rangeNow.current = range;
   useEffect(() => {
-    if (jobsServed === shownCount.current) return;
-    shownCount.current = jobsServed;
+    if (jobsServed === shown.current.jobsServed && balanceMicroUsd === shown.current.balanceMicroUsd) return;
+    shown.current = { jobsServed, balanceMicroUsd };
     void load(rangeNow.current, false);
-  }, [jobsServed, load]);
+  }, [jobsServed, balanceMicroUsd, load]);
 
   const period = RANGES.find((r) => r.range === range)?.period ?? "period";
   const terms = view.status === "ready" && view.value.coordinator ? { outputMicroUsdPerMTok: view.value.coordinator.price.outputMicroUsdPerMTok, feeBps: view.value.coordinator.feeBps } : null;

@@ -24,7 +24,9 @@ export function WalletPage(props: { state: NodeState; connected: boolean }) {
         </h2>
       </div>
       {ready ? <WalletAddress address={address} store={wallet.store} /> : <WalletProblem wallet={wallet} connected={props.connected} />}
-      {ready && <WithdrawalsCard api={api} connected={props.connected} />}
+      {ready && (
+        <WithdrawalsCard api={api} connected={props.connected} withdrawals={props.state.withdrawals} balanceMicroUsd={props.state.earnings.balanceMicroUsd} />
+      )}
       <WalletBackup connected={props.connected} ready={ready} />
       <WalletRestore connected={props.connected} />
     </div>

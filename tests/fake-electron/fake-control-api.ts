@@ -6,7 +6,8 @@
  * {@link FakeControlApi.progressDownload}, {@link FakeControlApi.finishDownload} and
  * {@link FakeControlApi.failDownload}. Its wallet (fake-wallet.ts) backs up and restores real
  * phrases; {@link FakeWallet.lock} shows a locked keychain. Its withdrawals (fake-withdrawals.ts)
- * are checked as the coordinator checks them, and tests move them on with `withdrawals.advance`.
+ * are checked as the coordinator checks them, and tests move them on with `withdrawals.advance`;
+ * every change goes out in `state.withdrawals`, as the agent pushes them.
  */
 import type {
   CatalogModelView,
@@ -19,7 +20,7 @@ import type {
   Result,
   WalletRestoreRequest,
 } from "../../shared/control-api";
-import { DESKTOP_ONLY_ERROR } from "../../shared/control-api";
+import { DESKTOP_ONLY_ERROR, WITHDRAWALS_IN_STATE } from "../../shared/control-api";
 import { applySettingsPatch, DEFAULT_SETTINGS, type Settings } from "../../shared/settings";
 import { decideSharing } from "../../shared/sharing-policy";
 import type { EarningsRange, EarningsView } from "../../shared/earnings-view";
@@ -83,6 +84,7 @@ export function sampleNodeState(overrides: Partial<NodeState> = {}): NodeState {
       available: { idle: true, battery: false, thermal: false, processes: true, fullscreen: false, gpu: false, memory: true },
     },
     wallet: sampleWalletStatus(),
+    withdrawals: { status: "ready", error: null, items: [] },
     ...overrides,
   };
 }
@@ -183,6 +185,16 @@ export class FakeControlApi implements ControlApi {
     this.current = initial;
     this.models = models;
     this.currentSettings = settings;
+    let available = this.withdrawals.terms.availableMicroUsd;
+    // As the agent does: the withdrawals go out with the state, and the balance follows what they took or gave back.
+    this.withdrawals.onChange = () => {
+      const moved = this.withdrawals.terms.availableMicroUsd - available;
+      available = this.withdrawals.terms.availableMicroUsd;
+      this.update({
+        withdrawals: { status: "ready", error: null, items: this.withdrawals.history.slice(0, WITHDRAWALS_IN_STATE) },
+        earnings: { ...this.current.earnings, balanceMicroUsd: Math.max(0, this.current.earnings.balanceMicroUsd + moved) },
+      });
+    };
   }
 
   get state(): NodeState {

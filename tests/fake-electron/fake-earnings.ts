@@ -1,6 +1,7 @@
 /**
  * Earnings views for UI tests: a node with credits in every state, a chart for each period, and
- * a reconciliation that found one receipt missing at the coordinator and one credit still pending.
+ * a reconciliation that found one receipt missing at the coordinator and one credit still pending;
+ * and the same node after the coordinator refunded one of its jobs to the consumer.
  */
 import { EARNINGS_RANGE_MS, type EarningsBucket, type EarningsRange, type EarningsRow, type EarningsView } from "../../shared/earnings-view";
 
@@ -30,6 +31,7 @@ function row(overrides: Partial<EarningsRow> & Pick<EarningsRow, "jobId" | "at" 
     outputHash: `0x${"ab".repeat(32)}`,
     signature: `0x${"5c".repeat(65)}`,
     difference: null,
+    refund: null,
     ...overrides,
   };
 }
@@ -69,6 +71,7 @@ export function sampleEarningsView(range: EarningsRange = "24h", now = Date.now(
       pending: 2,
       held: 0,
       available: 1,
+      refunded: 0,
       inFlight: 0,
       missingAtCoordinator: 1,
       missingLocally: 0,
@@ -76,6 +79,32 @@ export function sampleEarningsView(range: EarningsRange = "24h", now = Date.now(
       damagedLines: 0,
       truncated: false,
       notes: ["2 receipts pending: credited, available once the verification window ends.", "1 receipt missing at the coordinator."],
+    },
+  };
+}
+
+/** What the coordinator recorded for the refund in {@link refundedEarningsView}. */
+export const SAMPLE_REFUND_REASON = "the node that served this failed verification: a known-answer check got a different answer";
+
+/** The sample view with one more job, credited and then refunded to its consumer. */
+export function refundedEarningsView(range: EarningsRange = "24h", now = Date.now()): EarningsView {
+  const sample = sampleEarningsView(range, now);
+  const at = now - HOUR;
+  const refunded = row({ jobId: "job_refunded", at, state: "refunded", amountMicroUsd: 0, refund: { at: at + 10 * 60_000, microUsd: 2_160, reason: SAMPLE_REFUND_REASON } });
+  const rows = [...sample.rows, refunded].sort((a, b) => b.at - a.at);
+  return {
+    ...sample,
+    rows,
+    totalRows: rows.length,
+    reconciliation: {
+      ...sample.reconciliation,
+      signed: sample.reconciliation.signed + 1,
+      refunded: 1,
+      notes: [
+        sample.reconciliation.notes[0] ?? "",
+        `1 job was refunded to its consumer after a failed verification: ${SAMPLE_REFUND_REASON}.`,
+        ...sample.reconciliation.notes.slice(1),
+      ],
     },
   };
 }

@@ -2,7 +2,7 @@
  * The withdrawal side of the fake agent: terms, a balance and a history kept in memory. A
  * withdrawal is checked as the coordinator checks it (EIP-55 destination, minimum, daily limit,
  * amount + fee within the balance) and starts "requested"; tests move it on with
- * {@link FakeWithdrawals.advance}, as the payout worker would.
+ * {@link FakeWithdrawals.advance}, as the payout worker would (a failure is refunded).
  */
 import type { Result } from "../../shared/control-api";
 import { formatUsd } from "../../shared/money";
@@ -36,6 +36,8 @@ export class FakeWithdrawals {
   /** When set, every call fails with this message (the coordinator cannot be reached, …). */
   failWith: string | null = null;
   now: () => number = () => Date.now();
+  /** Told of every change of the history (the fake agent pushes it with its state, as the agent does). */
+  onChange: () => void = () => {};
   private next = 1;
 
   constructor(address: string) {
@@ -87,12 +89,23 @@ export class FakeWithdrawals {
       availableMicroUsd: t.availableMicroUsd - ask.amountMicroUsd - t.feeMicroUsd,
       withdrawnTodayMicroUsd: t.withdrawnTodayMicroUsd + ask.amountMicroUsd,
     };
+    this.onChange();
     return { ok: true, value: view };
   }
 
   /** Moves a withdrawal on ("sent" with its hash, "confirmed", "failed" with a reason). */
   advance(id: string, patch: Partial<Pick<WithdrawalView, "status" | "txHash" | "failureReason">>): void {
     if (!this.history.some((w) => w.id === id)) throw new Error(`no withdrawal ${id}`);
+    const before = this.history.find((w) => w.id === id);
     this.history = this.history.map((w) => (w.id === id ? { ...w, ...patch, updatedAt: this.now() } : w));
+    // A failed withdrawal gives the amount and the fee back, as the coordinator's refund does.
+    if (before && before.status !== "failed" && patch.status === "failed") {
+      this.terms = {
+        ...this.terms,
+        availableMicroUsd: this.terms.availableMicroUsd + before.amountMicroUsd + before.feeMicroUsd,
+        withdrawnTodayMicroUsd: this.terms.withdrawnTodayMicroUsd - before.amountMicroUsd,
+      };
+    }
+    this.onChange();
   }
 }

@@ -1,21 +1,11 @@
 /**
  * The jobs of the period, newest first: when, model, tokens, what was credited, where the credit
- * stands (or what is wrong with it), and the receipt it rests on.
+ * stands (or what is wrong with it, or why it was refunded to the consumer), and the receipt it
+ * rests on.
  */
 import type { EarningsRow, EarningsView } from "../../../shared/earnings-view";
 import { formatUsd } from "../../../shared/money";
-
-const STATE_LABELS: Readonly<Record<EarningsRow["state"], string>> = {
-  pending: "Pending",
-  held: "Held",
-  available: "Available",
-  "in-flight": "Settling",
-  missing: "Missing at the coordinator",
-  unrecorded: "Not in this node's record",
-  unchecked: "Not checked",
-};
-
-const PROBLEM: ReadonlySet<EarningsRow["state"]> = new Set(["missing", "unrecorded", "held"]);
+import { jobNeedsAttention, jobStateLabel, refundNote } from "../../earnings-job-state";
 
 function short(hex: string): string {
   return hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : hex;
@@ -27,13 +17,18 @@ function when(ms: number): string {
 
 function StatusCell(props: { row: EarningsRow }) {
   const { row } = props;
-  const label = STATE_LABELS[row.state];
+  const refund = refundNote(row);
   return (
     <td>
-      <span className={`job-state job-state-${row.state}${PROBLEM.has(row.state) || row.difference ? " job-state-problem" : ""}`} data-testid="job-state">
-        {label}
+      <span className={`job-state job-state-${row.state}${jobNeedsAttention(row) ? " job-state-problem" : ""}`} data-testid="job-state">
+        {jobStateLabel(row.state)}
       </span>
       {row.state === "pending" && row.availableAt !== null && <span className="job-note"> until {when(row.availableAt)}</span>}
+      {refund !== null && (
+        <span className="job-note job-refund" data-testid="job-refund">
+          {refund}
+        </span>
+      )}
       {row.difference !== null && (
         <span className="job-note job-difference" data-testid="job-difference">
           {row.difference}

@@ -1,5 +1,4 @@
 /** What the node earns right now while it serves a job, as an hourly rate that moves with it. */
-import { useEffect, useState } from "react";
 import type { NodeState } from "../../../shared/control-api";
 import { formatUsd } from "../../../shared/money";
 import { liveRate } from "../../earnings-rate";
@@ -10,17 +9,10 @@ function roundToCents(microUsd: number): number {
   return microUsd >= 10_000 ? Math.round(microUsd / 10_000) * 10_000 : microUsd;
 }
 
+/** Renders from the pushed snapshot alone: the agent pushes the job's progress as tokens arrive. */
 export function LiveRatePanel(props: { job: NodeState["currentJob"]; terms: { outputMicroUsdPerMTok: number; feeBps: number } | null }) {
-  // The tick only re-renders once a second while a job runs; the rate reads the clock itself, so a
-  // job that starts between ticks is never measured against an old time.
-  const [, setTick] = useState(0);
   const working = props.job !== null;
-  useEffect(() => {
-    if (!working) return;
-    const timer = setInterval(() => setTick((n) => n + 1), 1_000);
-    return () => clearInterval(timer);
-  }, [working]);
-  const rate = props.terms ? liveRate(props.job, props.terms, Date.now()) : null;
+  const rate = props.terms ? liveRate(props.job, props.terms) : null;
   return (
     <p className="live-rate" data-testid="live-rate" aria-live="polite">
       {!working

@@ -1,0 +1,236 @@
+/**
+ * Two coordinator processes on one PostgreSQL, as behind a load balancer: the consumer (the
+ * official `openai` client) talks to instance A only, while the nodes connect to B (and, for
+ * failover, to A). Requests are served across the instances over LISTEN/NOTIFY, billed once in
+ * the shared ledger, cancelled across them, and fail over when a node or a whole instance dies.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import OpenAI from "openai";
+import { jobCostMicroUsd, splitCost, type ModelPrice } from "../shared/money";
+import { postgresSkipReason, startThrowawayPostgres, type ThrowawayPostgres } from "../tests/support/postgres";
+import { openDatabase, toSafeInteger, type Database } from "./db";
+import { createApiKey } from "./api-keys";
+import { consumerAccountId, Ledger, nodePendingAccountId } from "./ledger";
+import { SimNode } from "./test-support/sim-node";
+import { TEST_ADMIN_TOKEN, TEST_PRICE, waitUntil } from "./test-support/harness";
+import type { ClusterInstanceReply } from "./test-support/cluster-instance";
+
+const SCRIPT = fileURLToPath(new URL("./test-support/cluster-instance.ts", import.meta.url));
+const TOKENS = ["Once", " upon", " a", " time"];
+const LONG = Array.from({ length: 40 }, (_, i) => ` w${i}`);
+const PROMPT_TOKENS = 6;
+const CREDIT = 50_000_000;
+const HEARTBEAT_MS = 300;
+const HALF_PRICE: ModelPrice = { inputMicroUsdPerMTok: TEST_PRICE.inputMicroUsdPerMTok / 2, outputMicroUsdPerMTok: TEST_PRICE.outputMicroUsdPerMTok / 2 };
+
+interface Instance {
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly instanceId: string;
+  readonly child: ChildProcess;
+}
+
+function startInstance(dbUrl: string, instanceId: string): Promise<Instance> {
+  const env = { ...process.env, OFFPEAK_TEST_DB: dbUrl, OFFPEAK_CLUSTER: "1", OFFPEAK_INSTANCE_ID: instanceId, OFFPEAK_CLUSTER_HEARTBEAT_MS: String(HEARTBEAT_MS) };
+  const child = fork(SCRIPT, [], { execArgv: ["--import", "tsx"], env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  return new Promise<Instance>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`instance ${instanceId} did not start in time`)), 60_000);
+    child.once("message", (m: ClusterInstanceReply) => {
+      clearTimeout(timer);
+      if (m.type === "ready") resolve({ ...m, child });
+      else reject(new Error(`instance ${instanceId} failed: ${m.error}`));
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`instance ${instanceId} exited while starting (code ${code})`));
+    });
+  }).catch((err: unknown) => {
+    child.kill("SIGKILL");
+    throw err;
+  });
+}
+
+async function stopInstance(instance: Instance | undefined, signal?: "SIGKILL"): Promise<void> {
+  const child = instance?.child;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  if (signal) child.kill(signal);
+  else child.send({ cmd: "stop" });
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const skip = postgresSkipReason();
+
+describe.skipIf(skip !== null)(`two coordinator instances on one PostgreSQL${skip ? ` (skipped: ${skip})` : ""}`, () => {
+  let server: ThrowawayPostgres;
+  let db: Database;
+  let a: Instance;
+  let b: Instance;
+  let key: { id: string; key: string };
+  let client: OpenAI;
+  const nodes: SimNode[] = [];
+
+  const connect = async (at: Instance, opts: Omit<Parameters<typeof SimNode.connect>[0], "wsUrl">) => {
+    const node = await SimNode.connect({ wsUrl: at.wsUrl, promptTokens: PROMPT_TOKENS, ...opts });
+    nodes.push(node);
+    return node;
+  };
+  /** Waits until instance A lists `model` as served (or no longer does). */
+  const servedOnA = (model: string, served = true) =>
+    waitUntil(async () => (await client.models.list()).data.some((m) => m.id === model) === served, 10_000, `A to see ${model} ${served ? "served" : "gone"}`);
+
+  /** Waits until instance A's admin list of nodes has `node` (they route through the directory). */
+  const listedOnA = (node: SimNode) =>
+    waitUntil(
+      async () => {
+        const res = await fetch(`${a.url}/admin/nodes`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+        const body = (await res.json()) as { nodes: { address: string }[] };
+        return body.nodes.some((n) => n.address === node.address.toLowerCase());
+      },
+      10_000,
+      "A to list the node",
+    );
+
+  async function entriesOf(jobId: string): Promise<{ count: number; sum: number }> {
+    const { rows } = await db.query<{ amount: unknown }>(`SELECT amount_micro_usd AS amount FROM ledger_entries WHERE job_id = $1`, [jobId]);
+    return { count: rows.length, sum: rows.reduce<number>((s, r) => s + toSafeInteger(r.amount), 0) };
+  }
+  async function jobStatus(jobId: string): Promise<string | undefined> {
+    return (await db.query<{ status: string }>(`SELECT status FROM jobs WHERE id = $1`, [jobId])).rows[0]?.status;
+  }
+
+  beforeAll(async () => {
+    server = await startThrowawayPostgres();
+    db = await openDatabase(server.url);
+    [a, b] = await Promise.all([startInstance(server.url, "inst_a"), startInstance(server.url, "inst_b")]);
+    key = await createApiKey(db, CREDIT, "cluster test", new Date());
+    client = new OpenAI({ apiKey: key.key, baseURL: `${a.url}/v1`, maxRetries: 0, timeout: 30_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const n of nodes) await n.close();
+    await stopInstance(a);
+    await stopInstance(b);
+    await db?.close();
+    await server?.stop();
+  }, 60_000);
+
+  it("serves a completion on A from a node on B, charging the consumer and crediting the node once", async () => {
+    const node = await connect(b, { models: ["sim-model"], capacity: 2, tokens: TOKENS });
+    await servedOnA("sim-model");
+    const res = await client.completions.create({ model: "sim-model", prompt: "Tell me a story", max_tokens: 16 });
+    expect(res.choices[0]?.text).toBe(TOKENS.join(""));
+    expect(res.usage).toEqual({ prompt_tokens: PROMPT_TOKENS, completion_tokens: TOKENS.length, total_tokens: PROMPT_TOKENS + TOKENS.length });
+
+    // The credit message A sends after settling reaches the node at B.
+    await waitUntil(() => node.messages("credit").length >= 1, 5_000, "credit message");
+    const jobId = node.jobIds[0] ?? "";
+    const cost = jobCostMicroUsd(TEST_PRICE, PROMPT_TOKENS, TOKENS.length);
+    expect(node.messages("credit")[0]?.amountMicroUsd).toBe(splitCost(cost, 0).nodeMicroUsd);
+    expect(await jobStatus(jobId)).toBe("settled");
+    expect(await entriesOf(jobId)).toEqual({ count: 2, sum: 0 }); // consumer and node (no fee here)
+    const ledger = new Ledger(db);
+    expect((await ledger.balance(consumerAccountId(key.id))).balanceMicroUsd).toBe(CREDIT - cost);
+    expect((await ledger.balance(nodePendingAccountId(node.address))).balanceMicroUsd).toBe(cost);
+  });
+
+  it("streams a chat completion on A from the node on B, in order, and settles it once", async () => {
+    const node = nodes[0] as SimNode;
+    const stream = await client.chat.completions.create({ model: "sim-model", messages: [{ role: "user", content: "Hi" }], stream: true });
+    const pieces: string[] = [];
+    for await (const chunk of stream) {
+      const text = chunk.choices[0]?.delta?.content;
+      if (text) pieces.push(text);
+    }
+    expect(pieces.join("")).toBe(TOKENS.join(""));
+    await waitUntil(() => node.messages("credit").length >= 2, 5_000, "second credit message");
+    const jobId = node.jobIds[1] ?? "";
+    expect(await jobStatus(jobId)).toBe("settled");
+    expect(await entriesOf(jobId)).toEqual({ count: 2, sum: 0 }); // consumer and node (no fee here)
+    expect(node.messages("credit")).toHaveLength(2);
+  });
+
+  it("cancels the job on the node at B when the consumer on A goes away mid-stream", async () => {
+    const node = await connect(b, { models: ["slow-model"], capacity: 1, tokens: LONG, tokenIntervalMs: 100 });
+    await servedOnA("slow-model");
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create({ model: "slow-model", messages: [{ role: "user", content: "Go on" }], stream: true, max_tokens: 100 }, { signal: controller.signal });
+    let received = 0;
+    // The client ends the iteration (or throws, depending on timing) once aborted.
+    await (async () => {
+      for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta?.content) received++;
+        if (received === 3) controller.abort();
+      }
+    })().catch(() => {});
+    expect(received).toBe(3);
+    const abortedAt = performance.now();
+    const jobId = node.jobIds[0] ?? "";
+    await node.waitFor((m) => m.type === "cancel" && m.jobId === jobId, 5_000);
+    const cancelMs = performance.now() - abortedAt;
+    expect(cancelMs).toBeLessThan(5_000);
+    // The node stopped early and billed only what it produced: the job closes in the shared ledger.
+    await waitUntil(async () => (await jobStatus(jobId)) !== "running", 10_000, "the cancelled job to close");
+    const done = node.sentDone.get(jobId);
+    expect(done?.finishReason).toBe("cancelled");
+    expect(done?.receipt.completionTokens).toBeLessThan(LONG.length);
+    expect(await entriesOf(jobId)).toMatchObject({ sum: 0 });
+  });
+
+  it("fails over to a node on A when the node on B dies mid-stream, and the stream carries on", async () => {
+    const tokens = ["One", " two", " three", " four", " five", " six", " seven", " eight"];
+    // Cheaper, so routing prefers it; it drops its connection after three tokens.
+    const dying = await connect(b, { models: ["fo-model"], capacity: 1, tokens, tokenIntervalMs: 60, dropAfterTokens: 3, price: HALF_PRICE });
+    const rescuer = await connect(a, { models: ["fo-model"], capacity: 1, tokens, tokenIntervalMs: 10 });
+    // Both nodes must be routable on A before the request (B's arrives through the directory).
+    await listedOnA(dying);
+    const stream = await client.chat.completions.create({ model: "fo-model", messages: [{ role: "user", content: "Count" }], stream: true, max_tokens: 20 });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(text).toBe(tokens.join(""));
+    expect(dying.jobIds).toHaveLength(1);
+    expect(rescuer.jobIds).toHaveLength(1);
+    expect(rescuer.jobs[0]?.input.prefill).toBe(tokens.slice(0, 3).join(""));
+  });
+
+  it("answers the normal clean error when B's only node for the model is gone", async () => {
+    const node = await connect(b, { models: ["gone-model"], capacity: 1, tokens: TOKENS });
+    await servedOnA("gone-model");
+    await node.close();
+    // The model stays known (the shared catalog), so A answers "no capacity", as a single instance would.
+    await servedOnA("gone-model", false);
+    const err = await client.chat.completions.create({ model: "gone-model", messages: [{ role: "user", content: "Hi" }] }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe("no_capacity");
+  });
+
+  it("treats the nodes of an instance that died as gone: its job in flight fails over to A", async () => {
+    const tokens = ["Alpha", " beta", " gamma", " delta", " epsilon", " zeta"];
+    const onB = await connect(b, { models: ["crash-model"], capacity: 1, tokens, tokenIntervalMs: 400, price: HALF_PRICE });
+    const onA = await connect(a, { models: ["crash-model"], capacity: 1, tokens, tokenIntervalMs: 10 });
+    await listedOnA(onB);
+    const stream = await client.chat.completions.create({ model: "crash-model", messages: [{ role: "user", content: "Greek" }], stream: true, max_tokens: 20 });
+    let text = "";
+    let killed = false;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? "";
+      if (!killed && text.length > 0) {
+        killed = true;
+        await stopInstance(b, "SIGKILL");
+      }
+    }
+    expect(text).toBe(tokens.join(""));
+    expect(onB.jobIds).toHaveLength(1);
+    expect(onA.jobIds).toHaveLength(1);
+    // B's other nodes are gone from A's view too.
+    await servedOnA("sim-model", false);
+  });
+});
