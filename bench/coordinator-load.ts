@@ -9,6 +9,7 @@
  *    still ticks once per token). Baseline: a minimal node:http server in its own process that
  *    streams the same SSE events on the same timer.
  * 3. p50/p99 time to first byte, total, and time per further token, and what the coordinator adds.
+ * 4. The same with one consumer at a time, so what the coordinator adds is its own work, not queueing.
  * `node --import tsx bench/coordinator-load.ts` runs it alone; `bench/run.ts` runs it with the rest.
  */
 import { fork, type ChildProcess } from "node:child_process";
@@ -198,6 +199,16 @@ export async function benchCoordinatorLoad(o: CoordinatorLoadOptions): Promise<v
       const cpu1 = (await coordinator.memory()).cpu;
       coordCpuUs += cpu1.user - cpu0.user + cpu1.system - cpu0.system;
     }
+    // 4. The overhead one request pays when nothing queues: one consumer at a time.
+    const soloSeconds = Math.max(1, o.seconds / 4);
+    const soloBase: LoadResult[] = [];
+    const soloCoord: LoadResult[] = [];
+    for (let round = 0; round < o.rounds; round++) {
+      soloBase.push(await runConsumers(baseTarget, 1, soloSeconds / o.rounds));
+      soloCoord.push(await runConsumers(target, 1, soloSeconds / o.rounds));
+    }
+    const sc = merge(soloCoord);
+    const sb = merge(soloBase);
     const { usage: loaded } = await coordinator.memory();
     const c = merge(coordRuns);
     const b = merge(baseRuns);
@@ -224,6 +235,9 @@ export async function benchCoordinatorLoad(o: CoordinatorLoadOptions): Promise<v
           `${fmt(coordCpuUs / 1000 / c.completed)} (${fmt((coordCpuUs / 1e6 / c.seconds) * 100, 0)} %)`,
         ],
         ["total time ratio coordinator / baseline (p50)", fmt(p(c.totalMs, 50) / p(b.totalMs, 50), 2)],
+        [`one consumer at a time: requests (coordinator / baseline)`, `${sc.completed} / ${sb.completed}`],
+        row("one consumer at a time: time to first byte (target: ≤ 2 ms p50 added)", sc.ttfbMs, sb.ttfbMs),
+        row("one consumer at a time: total time per request", sc.totalMs, sb.totalMs),
         ["coordinator RSS / heap after the load, MiB", `${fmt(loaded.rss / KIB / KIB, 1)} / ${fmt(loaded.heapUsed / KIB / KIB, 1)}`],
       ],
     );

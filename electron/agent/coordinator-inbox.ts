@@ -1,8 +1,8 @@
 /**
  * What the node does with each message from the coordinator: a job is run, or refused with a
- * failure code the coordinator acts on (node_yield and busy send it elsewhere, model_not_loaded
- * tells it the node's model list is stale); a cancel stops its job; welcome and credit carry
- * the node's totals; a diagnosis, or an error naming a request, settles that pending question.
+ * failure code and marked retryable, so the coordinator gives it to another node instead of
+ * failing the consumer; a cancel stops its job; welcome and credit carry the node's totals; a
+ * diagnosis, or an error naming a request, settles that pending question.
  */
 import type { SharingDecision } from "../../shared/sharing-types";
 import type { Logger } from "../../shared/logger";

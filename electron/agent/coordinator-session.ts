@@ -4,7 +4,6 @@
  * what a dropped connection means for the running jobs and pending questions, and routing of
  * the coordinator's messages (coordinator-inbox.ts).
  */
-import type { NodeState } from "../../shared/control-api";
 import type { Logger } from "../../shared/logger";
 import type { DiagnosisView, NodeStatus } from "../../shared/protocol";
 import { CoordinatorClient, type InboundMessage, type OutgoingNodeMessage } from "./coordinator-client";
