@@ -2,8 +2,9 @@
  * The admin API, guarded by the admin token: consumer keys (create, list, change, revoke, top
  * up), list prices per model, and the nodes with their state and its reason (including
  * quarantine, which the admin can also impose or lift, and what was refunded to consumers for a
- * node's work). Lifting a quarantine upholds the owner's appeal: the node's held credits that
- * were not refunded become pending again; refunds already made stay.
+ * node's work), and the owners' appeals (admin-appeals.ts). Lifting a quarantine upholds the
+ * owner's appeal: the node's held credits that were not refunded become pending again; refunds
+ * already made stay.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
@@ -18,6 +19,7 @@ import { errorBody } from "./openai-format";
 import { nodeRefundTotals, type NodeRefundTotals } from "./job-refunds";
 import { nodeEarningsIn, nodeHold } from "./node-credits";
 import { bearer, HttpError, parseBody, readJson, sendJson } from "./http-util";
+import type { AdminAppeals } from "./admin-appeals";
 
 /** What the admin API works with. */
 export interface AdminApiDeps {
@@ -28,6 +30,8 @@ export interface AdminApiDeps {
   readonly reputation: Reputation;
   readonly logger: Logger;
   readonly clock: () => Date;
+  /** The owners' appeals (admin-appeals.ts): list, uphold, reject. */
+  readonly appeals?: AdminAppeals;
 }
 
 const micro = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
@@ -72,6 +76,7 @@ export class AdminApi {
       [section === "nodes" && parts.length === 2, { GET: () => this.node(res, id as string) }],
       [section === "nodes" && parts.length === 3 && action === "quarantine", { POST: () => this.quarantine(req, res, id as string) }],
       [section === "nodes" && parts.length === 3 && action === "release", { POST: () => this.release(res, id as string) }],
+      ...this.appealRoutes(req, res, parts),
     ];
     const route = routes.find(([matches]) => matches)?.[1];
     if (!route) throw new HttpError(404, errorBody(`Unknown route: ${method} ${path}`, "invalid_request_error", "unknown_url"));
@@ -80,6 +85,17 @@ export class AdminApi {
       throw new HttpError(405, errorBody(`Method ${method} is not allowed on ${path}.`, "invalid_request_error", "method_not_allowed"), { allow: Object.keys(route).join(", ") });
     }
     await handler();
+  }
+
+  private appealRoutes(req: IncomingMessage, res: ServerResponse, parts: string[]): [boolean, Record<string, () => Promise<void>>][] {
+    const appeals = this.deps.appeals;
+    if (!appeals || parts[0] !== "appeals") return [];
+    const [, id, action] = parts;
+    return [
+      [parts.length === 1, { GET: () => appeals.list(req, res) }],
+      [parts.length === 3 && action === "uphold", { POST: () => appeals.uphold(res, id as string) }],
+      [parts.length === 3 && action === "reject", { POST: () => appeals.reject(req, res, id as string) }],
+    ];
   }
 
   private async keys(res: ServerResponse): Promise<void> {

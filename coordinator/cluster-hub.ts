@@ -24,6 +24,11 @@ export interface ClusterHubOptions {
   onLocalChange(): void;
   /** A remote node may have room now. */
   onCapacityChange(): void;
+  /**
+   * Why this instance knows a node as quarantined, or null: a quarantine decided here holds for
+   * a remote node at once, before its own instance republishes it.
+   */
+  quarantineOf?(address: string): string | null;
 }
 
 interface RemoteJob {
@@ -59,14 +64,22 @@ export class ClusterHub {
     const mine = new Map<string, number>();
     for (const j of this.remoteJobs.values()) mine.set(j.nodeId, (mine.get(j.nodeId) ?? 0) + 1);
     // A remote node's published load may not count our newest jobs yet: take the larger.
-    const remote = this.directory.remoteNodes().map(({ node }) => ({ ...node, inFlight: Math.max(node.inFlight, mine.get(node.id) ?? 0) }));
+    const remote = this.remoteViews().map((node) => ({ ...node, inFlight: Math.max(node.inFlight, mine.get(node.id) ?? 0) }));
     return [...this.local.candidates(), ...remote];
+  }
+
+  /** The other instances' nodes as published, with the quarantines known here laid over them. */
+  private remoteViews(): HubNode[] {
+    return this.directory.remoteNodes().map(({ node }) => {
+      const reason = node.quarantined ? null : (this.o.quarantineOf?.(node.address) ?? null);
+      return reason === null ? node : { ...node, quarantined: true, quarantineReason: reason };
+    });
   }
 
   /** Models served right now by at least one sharing node anywhere in the cluster. */
   servedModels(): string[] {
     const ids = new Set(this.local.servedModels());
-    for (const { node } of this.directory.remoteNodes()) if (node.sharing && !node.quarantined) for (const m of node.models) ids.add(m.id);
+    for (const node of this.remoteViews()) if (node.sharing && !node.quarantined) for (const m of node.models) ids.add(m.id);
     return [...ids].sort();
   }
 

@@ -10,6 +10,15 @@ import type { HubNode } from "./node-hub";
 /** Channel every instance listens on for directory changes. */
 export const NODES_CHANNEL = "offpeak_nodes";
 
+/** Channel every instance listens on: a node was quarantined or released (the payload is its address). */
+export const REPUTATION_CHANNEL = "offpeak_reputation";
+
+/** Channel every instance listens on: the jobs it served, per node, for the instance that leads the probes. */
+export const PROBE_JOBS_CHANNEL = "offpeak_probe_jobs";
+
+/** The channels every instance hears, beyond the directory's. */
+export type BroadcastChannel = typeof REPUTATION_CHANNEL | typeof PROBE_JOBS_CHANNEL;
+
 /** An instance id: lowercase letters, digits and underscores (it becomes part of a channel name). */
 export const instanceIdSchema = z.string().regex(/^[a-z0-9_]{1,40}$/, "an instance id (1-40 of a-z, 0-9, _)");
 

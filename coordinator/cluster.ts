@@ -2,7 +2,8 @@
  * Several coordinator instances behind one load balancer, on one PostgreSQL: the parts put
  * together. Each instance has an id, beats in the directory, publishes its nodes, and talks to
  * the others over PostgreSQL LISTEN/NOTIFY (cluster-bus.ts). A consumer request that lands on
- * one instance can run on a node connected to another (cluster-hub.ts).
+ * one instance can run on a node connected to another (cluster-hub.ts). One instance at a time
+ * leads the work the cluster must do once, the known-answer probes (cluster-leader.ts).
  */
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../shared/logger";
@@ -11,7 +12,18 @@ import type { NodeHub } from "./node-hub";
 import { ClusterBus } from "./cluster-bus";
 import { ClusterDirectory } from "./cluster-directory";
 import { ClusterHub } from "./cluster-hub";
-import { clusterMessageSchema, instanceChannel, instanceIdSchema, NODES_CHANNEL, parsePayload, type ClusterMessage } from "./cluster-wire";
+import { LeaderLock } from "./cluster-leader";
+import {
+  clusterMessageSchema,
+  instanceChannel,
+  instanceIdSchema,
+  NODES_CHANNEL,
+  parsePayload,
+  PROBE_JOBS_CHANNEL,
+  REPUTATION_CHANNEL,
+  type BroadcastChannel,
+  type ClusterMessage,
+} from "./cluster-wire";
 
 /** Cluster settings of one instance. */
 export interface ClusterOptions {
@@ -21,10 +33,26 @@ export interface ClusterOptions {
   readonly heartbeatMs?: number;
 }
 
+/** What an instance does with the cluster's news beyond routing (attached once it is built). */
+export interface ClusterHandlers {
+  /** This instance started (true) or stopped (false) leading the probes. */
+  onLeadership?(leading: boolean): void;
+  /** A payload on one of the broadcast channels (this instance's own included). */
+  onBroadcast?(channel: BroadcastChannel, payload: string): Promise<void> | void;
+  /** After each beat of this instance. */
+  onBeat?(): Promise<void>;
+}
+
 /** A running cluster member. */
 export interface ClusterMember {
   readonly instanceId: string;
   readonly hub: ClusterHub;
+  /** True while this instance leads the probes (it holds the leader lock). */
+  readonly leading: boolean;
+  /** Sets the handlers (an instance already leading hears so at once). */
+  attach(handlers: ClusterHandlers): void;
+  /** Sends `payload` to every instance, this one included. Rejects when the bus is down. */
+  broadcast(channel: BroadcastChannel, payload: string): Promise<void>;
   /** A local node may have changed (call on every capacity change of the local hub). */
   localChanged(): void;
   /** Leaves the directory and closes the bus. */
@@ -33,7 +61,7 @@ export interface ClusterMember {
 
 /** Joins the cluster of coordinators sharing `db` (a PostgreSQL database). */
 export async function joinCluster(
-  deps: { db: Database; localHub: NodeHub; url: string; logger: Logger; onCapacityChange(): void },
+  deps: { db: Database; localHub: NodeHub; url: string; logger: Logger; onCapacityChange(): void; quarantineOf?(address: string): string | null },
   opts: ClusterOptions,
 ): Promise<ClusterMember> {
   const { db, localHub, logger } = deps;
@@ -49,12 +77,14 @@ export async function joinCluster(
   // an instance that has not beaten yet); the guard keeps it safe anyway.
   let directory: ClusterDirectory | null = null;
   let hub: ClusterHub | null = null;
+  let handlers: ClusterHandlers = {};
   const bus = await ClusterBus.start({
     url: databaseUrl,
-    channels: [NODES_CHANNEL, instanceChannel(instanceId)],
+    channels: [NODES_CHANNEL, REPUTATION_CHANNEL, PROBE_JOBS_CHANNEL, instanceChannel(instanceId)],
     logger,
     async onMessage(channel, payload) {
       if (channel === NODES_CHANNEL) return directory?.applyChange(payload);
+      if (channel === REPUTATION_CHANNEL || channel === PROBE_JOBS_CHANNEL) return handlers.onBroadcast?.(channel, payload);
       const msg = parsePayload(clusterMessageSchema, payload);
       if (!msg) return logger.warn("ignored a malformed message from another instance", { bytes: payload.length });
       hub?.handle(msg);
@@ -90,6 +120,7 @@ export async function joinCluster(
     publish: (instance, message: ClusterMessage) => send(instanceChannel(instance), JSON.stringify(message)),
     onLocalChange: () => dir.schedulePublish(),
     onCapacityChange: () => deps.onCapacityChange(),
+    ...(deps.quarantineOf ? { quarantineOf: deps.quarantineOf } : {}),
   });
   try {
     await dir.beat();
@@ -97,11 +128,14 @@ export async function joinCluster(
     await bus.close();
     throw err;
   }
+  const lock = new LeaderLock({ url: databaseUrl, instanceId, intervalMs: heartbeatMs, logger, onChange: (leading) => handlers.onLeadership?.(leading) });
+  await lock.tick();
   let beating: Promise<void> | null = null;
   const timer = setInterval(() => {
     if (beating) return;
     beating = dir
       .beat()
+      .then(() => handlers.onBeat?.())
       .catch((err: unknown) => logger.error("cluster heartbeat failed", { error: String(err) }))
       .finally(() => {
         beating = null;
@@ -114,10 +148,19 @@ export async function joinCluster(
   return {
     instanceId,
     hub,
+    get leading() {
+      return lock.leading;
+    },
+    attach(h) {
+      handlers = h;
+      if (lock.leading) h.onLeadership?.(true);
+    },
+    broadcast: (channel, payload) => send(channel, payload),
     localChanged: () => dir.schedulePublish(),
     close: () =>
       (closing ??= (async () => {
         clearInterval(timer);
+        await lock.close();
         await beating;
         hub?.dropRelayed();
         await dir.leave().catch((err: unknown) => logger.warn("could not leave the cluster directory", { error: String(err) }));

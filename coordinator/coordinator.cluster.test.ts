@@ -8,13 +8,14 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import OpenAI from "openai";
-import { jobCostMicroUsd, splitCost, type ModelPrice } from "../shared/money";
+import { splitCost, type ModelPrice } from "../shared/money";
 import { postgresSkipReason, startThrowawayPostgres, type ThrowawayPostgres } from "../tests/support/postgres";
 import { openDatabase, toSafeInteger, type Database } from "./db";
 import { createApiKey } from "./api-keys";
 import { consumerAccountId, Ledger, nodePendingAccountId } from "./ledger";
 import { SimNode } from "./test-support/sim-node";
 import { TEST_ADMIN_TOKEN, TEST_PRICE, waitUntil } from "./test-support/harness";
+import { completionServedBy } from "./test-support/served-completion";
 import type { ClusterInstanceReply } from "./test-support/cluster-instance";
 
 const SCRIPT = fileURLToPath(new URL("./test-support/cluster-instance.ts", import.meta.url));
@@ -122,14 +123,8 @@ describe.skipIf(skip !== null)(`two coordinator instances on one PostgreSQL${ski
   it("serves a completion on A from a node on B, charging the consumer and crediting the node once", async () => {
     const node = await connect(b, { models: ["sim-model"], capacity: 2, tokens: TOKENS });
     await servedOnA("sim-model");
-    const res = await client.completions.create({ model: "sim-model", prompt: "Tell me a story", max_tokens: 16 });
-    expect(res.choices[0]?.text).toBe(TOKENS.join(""));
-    expect(res.usage).toEqual({ prompt_tokens: PROMPT_TOKENS, completion_tokens: TOKENS.length, total_tokens: PROMPT_TOKENS + TOKENS.length });
-
     // The credit message A sends after settling reaches the node at B.
-    await waitUntil(() => node.messages("credit").length >= 1, 5_000, "credit message");
-    const jobId = node.jobIds[0] ?? "";
-    const cost = jobCostMicroUsd(TEST_PRICE, PROMPT_TOKENS, TOKENS.length);
+    const { jobId, cost } = await completionServedBy(client, node, { tokens: TOKENS, promptTokens: PROMPT_TOKENS });
     expect(node.messages("credit")[0]?.amountMicroUsd).toBe(splitCost(cost, 0).nodeMicroUsd);
     expect(await jobStatus(jobId)).toBe("settled");
     expect(await entriesOf(jobId)).toEqual({ count: 2, sum: 0 }); // consumer and node (no fee here)

@@ -13,6 +13,7 @@ import { openDatabase, toSafeInteger, type Database } from "./db";
 import { consumerAccountId, Ledger, nodePendingAccountId, PLATFORM_ACCOUNT } from "./ledger";
 import { SimNode } from "./test-support/sim-node";
 import { TEST_ADMIN_TOKEN, TEST_PRICE, waitUntil } from "./test-support/harness";
+import { completionServedBy } from "./test-support/served-completion";
 
 const FEE_BPS = 1000;
 const TOKENS = ["Once", " upon", " a", " time"];
@@ -64,13 +65,7 @@ describe.skipIf(skip !== null)(`coordinator on PostgreSQL${skip ? ` (skipped: ${
   }
 
   it("serves a completion and charges the consumer / credits the node exactly once", async () => {
-    const res = await client.completions.create({ model: "sim-model", prompt: "Tell me a story", max_tokens: 16 });
-    expect(res.choices[0]?.text).toBe(TOKENS.join(""));
-    expect(res.usage).toEqual({ prompt_tokens: PROMPT_TOKENS, completion_tokens: TOKENS.length, total_tokens: PROMPT_TOKENS + TOKENS.length });
-
-    await waitUntil(() => node.messages("credit").length >= 1, 5_000, "credit message");
-    const jobId = node.jobIds[0] ?? "";
-    const cost = jobCostMicroUsd(TEST_PRICE, PROMPT_TOKENS, TOKENS.length);
+    const { jobId, cost } = await completionServedBy(client, node, { tokens: TOKENS, promptTokens: PROMPT_TOKENS });
     const { nodeMicroUsd, feeMicroUsd } = splitCost(cost, FEE_BPS);
     const credit = node.messages("credit")[0];
     expect(credit?.type === "credit" && credit.amountMicroUsd).toBe(nodeMicroUsd);

@@ -9,29 +9,16 @@
 import { afterEach, expect, it } from "vitest";
 import OpenAI from "openai";
 import { jobCostMicroUsd, splitCost, type ModelPrice } from "../shared/money";
-import { SimNode, type SimNodeOptions } from "./test-support/sim-node";
-import { startTestCoordinator, TEST_ADMIN_TOKEN, TEST_PRICE, waitUntil, type TestCoordinator } from "./test-support/harness";
+import { isQuarantined, startCheckedPool, WRONG_TOKENS as WRONG, type CheckedPool } from "./test-support/cheating-nodes";
+import { TEST_ADMIN_TOKEN, TEST_PRICE, waitUntil, type TestCoordinator } from "./test-support/harness";
 import { auditBooks } from "./test-support/ledger-books";
 import type { VerificationOptions } from "./verification";
 import { describeOnEachDatabase } from "../tests/support/database-suites";
 
-const HONEST = ["Once", " upon", " a", " time", "."];
-const WRONG = ["Once", " upon", " a", " rhyme", "."];
 const DAY = 86_400_000;
 const FEE = 1_000;
 const CREDIT = 10_000_000;
 const CHEAP: ModelPrice = { inputMicroUsdPerMTok: 1_000_000, outputMicroUsdPerMTok: 2_000_000 };
-
-/** A seeded generator (mulberry32), so the checks' random choices repeat run to run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One answer a consumer got: who served it (told by its text) and what it cost at that node's price. */
 interface Answer {
@@ -41,25 +28,15 @@ interface Answer {
 }
 
 describeOnEachDatabase("refunds for a node caught cheating", (database) => {
-  let t: TestCoordinator | undefined;
-  let nodes: SimNode[] = [];
+  let pool: CheckedPool | undefined;
   afterEach(async () => {
-    await Promise.all(nodes.map((n) => n.close()));
-    nodes = [];
-    await t?.close();
-    t = undefined;
+    await pool?.close();
+    pool = undefined;
   });
 
   async function setup(verification: VerificationOptions, cheatPrice?: ModelPrice) {
-    const c = await startTestCoordinator({ verification: { random: seeded(7), ...verification }, verificationWindowMs: DAY, feeBps: FEE }, database.target());
-    t = c;
-    const connect = async (opts: Omit<SimNodeOptions, "wsUrl">) => {
-      const n = await SimNode.connect({ wsUrl: c.coordinator.wsUrl, models: ["v-model"], tokens: HONEST, promptTokens: 3, ...opts });
-      nodes.push(n);
-      return n;
-    };
-    const honest = [await connect({}), await connect({})];
-    const cheater = await connect({ tokens: WRONG, ...(cheatPrice ? { price: cheatPrice } : {}) });
+    pool = await startCheckedPool(verification, { tokens: WRONG, ...(cheatPrice ? { price: cheatPrice } : {}) }, { verificationWindowMs: DAY, feeBps: FEE }, database.target());
+    const { t: c, honest, cheater } = pool;
     const keys = [await c.coordinator.createApiKey(CREDIT, "first"), await c.coordinator.createApiKey(CREDIT, "second")];
     const clients = keys.map((k) => new OpenAI({ apiKey: k.key, baseURL: `${c.coordinator.url}/v1`, maxRetries: 0 }));
     const answers: Answer[] = [];
@@ -72,8 +49,6 @@ describeOnEachDatabase("refunds for a node caught cheating", (database) => {
     return { c, honest, cheater, keys, clients, answers, ask };
   }
 
-  const quarantined = async (c: TestCoordinator, n: SimNode) =>
-    (await c.db.query(`SELECT 1 FROM node_reputation WHERE address = $1 AND quarantined_at IS NOT NULL`, [n.address.toLowerCase()])).rows.length > 0;
   const checkCount = async (c: TestCoordinator) => (await c.db.query(`SELECT id FROM verification_checks`)).rows.length;
   const admin = async (c: TestCoordinator, method: string, path: string) => {
     const res = await fetch(`${c.coordinator.url}${path}`, { method, headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
@@ -151,19 +126,19 @@ describeOnEachDatabase("refunds for a node caught cheating", (database) => {
 
   it("refunds every consumer of a node caught by known-answer probes", async () => {
     const s = await setup({ probeRate: 0, newcomerProbeRate: 1, maxJobsBetweenProbes: 1_000, rerunRate: 0 });
-    for (let round = 1; round <= 6 && !(await quarantined(s.c, s.cheater)); round++) {
+    for (let round = 1; round <= 6 && !(await isQuarantined(s.c, s.cheater)); round++) {
       // Three at once, one per node (capacity 1 each), from both consumers.
       await Promise.all([0, 1, 2].map((i) => s.ask((round + i) % 2, "Tell me a story")));
       await checksSettled(s.c);
     }
-    expect(await quarantined(s.c, s.cheater)).toBe(true);
+    expect(await isQuarantined(s.c, s.cheater)).toBe(true);
     await expectMadeWhole(s, /failed verification: .*known answer/);
   });
 
   it("refunds the job a re-run disagreed with, at the price the cheater asked", async () => {
     // The cheater asks less, so routing gives it the first job.
     const s = await setup({ probeRate: 0, newcomerProbeRate: 0, maxJobsBetweenProbes: 1_000, rerunRate: 1 }, CHEAP);
-    for (let round = 1; round <= 4 && !(await quarantined(s.c, s.cheater)); round++) {
+    for (let round = 1; round <= 4 && !(await isQuarantined(s.c, s.cheater)); round++) {
       await s.ask(round % 2, `Round ${round}`);
       await waitUntil(async () => (await checkCount(s.c)) >= round, 20_000, "the re-run");
       await new Promise((r) => setTimeout(r, 100));

@@ -21,6 +21,7 @@ import { diagnoseNode } from "./diagnosis";
 import { PriceBook } from "./price-book";
 import { Reputation } from "./reputation";
 import { wireNetwork } from "./network";
+import { networkIdOf } from "./network-identity";
 import { Verifier, type VerificationOptions } from "./verification";
 import { AdminApi } from "./admin-api";
 import { RateLimiter } from "./rate-limit";
@@ -28,10 +29,17 @@ import { CoordinatorMetrics } from "./metrics";
 import type { WithdrawalTerms } from "../shared/withdrawal";
 import type { PayoutChainClient } from "./payout-chain";
 import { PayoutWorker } from "./payout-worker";
+import { checkTerms } from "./payout-config";
 import { withdrawalRoutes } from "./withdrawal-routes";
 import { Withdrawals } from "./withdrawals";
 import { startOrphanSweeper, type OrphanJobOptions } from "./orphan-jobs";
 import { joinCluster, type ClusterMember, type ClusterOptions } from "./cluster";
+import { shareVerification } from "./cluster-verification";
+import { AdminAppeals } from "./admin-appeals";
+import { appealRoutes } from "./appeal-routes";
+import { forfeitExpiredHolds } from "./appeal-expiry";
+import { DEFAULT_APPEAL_WINDOW_MS } from "./appeals";
+import { STANDING_NOTICES } from "../shared/appeal";
 
 export type { Database } from "./db";
 export type { Logger } from "../shared/logger";
@@ -53,8 +61,16 @@ export interface CoordinatorOptions {
   verificationWindowMs?: number;
   /** Interval of the release of credits past their verification window (default 60 s). */
   releaseIntervalMs?: number;
+  /**
+   * Time after its hold at which a quarantined node's held earnings are forfeited to its
+   * consumers unless an appeal is upheld; open appeals stop the clock (default 30 days).
+   */
+  appealWindowMs?: number;
   logger?: Logger;
-  /** Name nodes sign in their login (default: this coordinator's URL). */
+  /**
+   * Name nodes sign in their login, their withdrawals and their signed reads (default: the
+   * network's id kept in the database, shared by every instance on it; see network-identity.ts).
+   */
   coordinatorId?: string;
   /** Price of every model (default DEFAULT_PRICE). */
   defaultPrice?: ModelPrice;
@@ -102,6 +118,8 @@ export interface RunningCoordinator {
   readonly port: number;
   /** This instance's id in its cluster, or null when it runs alone. */
   readonly clusterInstanceId: string | null;
+  /** The id nodes sign in their logins and signed requests. */
+  readonly coordinatorId: string;
   close(): Promise<void>;
   /** Creates a consumer API key funded with `creditMicroUsd` (the key is shown only here). */
   createApiKey(creditMicroUsd: number, name?: string): Promise<{ id: string; key: string }>;
@@ -120,7 +138,10 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
   }
   const price = opts.defaultPrice ?? DEFAULT_PRICE;
   const ledger = new Ledger(opts.db, clock, { verificationWindowMs: opts.verificationWindowMs });
-  const withdrawals = opts.withdrawals ? new Withdrawals(opts.db, opts.withdrawals.terms, clock) : null;
+  const appealWindowMs = opts.appealWindowMs ?? DEFAULT_APPEAL_WINDOW_MS;
+  if (!Number.isSafeInteger(appealWindowMs) || appealWindowMs < 0) throw new RangeError("appealWindowMs must be a non-negative integer");
+  // Bad terms stop the start here, before anything listens (the desk itself needs the URL).
+  if (opts.withdrawals) checkTerms(opts.withdrawals.terms);
   const payout = opts.withdrawals?.chain
     ? new PayoutWorker({ db: opts.db, chain: opts.withdrawals.chain, terms: opts.withdrawals.terms, logger, clock, pollMs: opts.withdrawals.pollMs })
     : null;
@@ -158,9 +179,11 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
   const url = `http://${hostForUrl}:${port}`;
   const wsUrl = `ws://${hostForUrl}:${port}${NODE_WS_PATH}`;
 
+  const coordinatorId = opts.coordinatorId ?? (await networkIdOf(opts.db));
+  const withdrawals = opts.withdrawals ? new Withdrawals(opts.db, opts.withdrawals.terms, coordinatorId, clock) : null;
   let cluster: ClusterMember | null = null;
   const hub = new NodeHub(wss, {
-    coordinatorId: opts.coordinatorId ?? url,
+    coordinatorId,
     logger,
     clock,
     heartbeatMs: opts.heartbeatMs ?? 15_000,
@@ -177,7 +200,10 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
   });
   if (opts.cluster) {
     try {
-      cluster = await joinCluster({ db: opts.db, localHub: hub, url, logger, onCapacityChange: () => queue.wake() }, opts.cluster);
+      cluster = await joinCluster(
+        { db: opts.db, localHub: hub, url, logger, onCapacityChange: () => queue.wake(), quarantineOf: (address) => reputation.counters(address).quarantine?.reason ?? null },
+        opts.cluster,
+      );
     } catch (err) {
       hub.close();
       wss.close();
@@ -197,6 +223,21 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
           { db: opts.db, hub: routing, ledger, reputation, listPrice: (model) => prices.price(model), logger, clock, onVerdict: (kind, verdict) => metrics.observeCheck(kind, verdict) },
           opts.verification,
         );
+  // In a cluster one instance runs the probes, and a quarantine decided anywhere holds everywhere.
+  if (cluster) {
+    const member = cluster;
+    shareVerification({
+      member,
+      reputation,
+      verifier,
+      localHub: hub,
+      logger,
+      onRoutingChange: () => {
+        queue.wake();
+        member.localChanged();
+      },
+    });
+  }
   const dispatcher: DispatcherDeps = wireNetwork(
     {
       db: opts.db,
@@ -213,6 +254,7 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     },
     verifier ? [verifier.events, metrics.events] : [metrics.events],
   );
+  const appealDeps = { db: opts.db, coordinatorId, appealWindowMs, limiter: new RateLimiter(() => clock().getTime()), logger, clock };
   const api = new HttpApi({
     db: opts.db,
     ledger,
@@ -222,15 +264,33 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     price: (model) => prices.price(model),
     servedModels: () => routing.servedModels(),
     metrics,
-    admin: new AdminApi({ db: opts.db, adminToken: opts.adminToken, hub: routing, prices, reputation, logger, clock }),
+    admin: new AdminApi({
+      db: opts.db,
+      adminToken: opts.adminToken,
+      hub: routing,
+      prices,
+      reputation,
+      logger,
+      clock,
+      appeals: new AdminAppeals({ db: opts.db, reputation, hub: routing, logger, clock }),
+    }),
     limits: { limiter: new RateLimiter(() => clock().getTime()), defaultRatePerMinute: opts.requestsPerMinute ?? 600 },
     clock,
-    earnings: { db: opts.db, ledger, feeBps, logger, price: () => price, clock },
+    coordinatorId,
+    earnings: { db: opts.db, ledger, feeBps, coordinatorId, logger, price: () => price, clock },
     withdrawalRoutes: (req, res) => withdrawalRoutes(withdrawals, logger, req, res),
+    appealRoutes: (req, res) => appealRoutes(appealDeps, req, res),
   });
   server.on("request", (req, res) => api.handle(req, res));
   payout?.start();
-  const releaser = startCreditReleaser({ ledger, logger, intervalMs: opts.releaseIntervalMs ?? 60_000 });
+  const releaser = startCreditReleaser({
+    ledger,
+    logger,
+    intervalMs: opts.releaseIntervalMs ?? 60_000,
+    forfeit: () => forfeitExpiredHolds(opts.db, clock(), appealWindowMs),
+    onForfeited: (address) =>
+      routing.sendToAddress(address, { type: "error", code: STANDING_NOTICES.earningsForfeited, message: "the held earnings were forfeited: no appeal was upheld in time" }),
+  });
   logger.info("coordinator listening", { url });
 
   let closing: Promise<void> | null = null;
@@ -239,6 +299,7 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     wsUrl,
     port,
     clusterInstanceId: cluster?.instanceId ?? null,
+    coordinatorId,
     createApiKey: (creditMicroUsd, name) => createApiKey(opts.db, creditMicroUsd, name, clock()),
     close() {
       closing ??= (async () => {

@@ -7,51 +7,29 @@
 import { afterEach, describe, expect, it } from "vitest";
 import OpenAI from "openai";
 import type { CoordinatorMessage, DiagnosisView } from "../shared/protocol";
-import { SimNode, type SimNodeOptions } from "./test-support/sim-node";
-import { startTestCoordinator, waitUntil, type TestCoordinator } from "./test-support/harness";
+import type { SimNode, SimNodeOptions } from "./test-support/sim-node";
+import { isQuarantined, startCheckedPool, WRONG_TOKENS as WRONG, type CheckedPool } from "./test-support/cheating-nodes";
+import { waitUntil, type TestCoordinator } from "./test-support/harness";
 import type { VerificationOptions } from "./verification";
 
-const HONEST = ["Once", " upon", " a", " time", "."];
-const WRONG = ["Once", " upon", " a", " rhyme", "."];
 const DAY = 86_400_000;
 
-/** A seeded generator (mulberry32), so the checks' random choices repeat run to run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 let t: TestCoordinator;
-let nodes: SimNode[] = [];
+let pool: CheckedPool | undefined;
 afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-  await t?.close();
+  await pool?.close();
+  pool = undefined;
 });
 
 async function setup(verification: VerificationOptions, cheat: Omit<SimNodeOptions, "wsUrl">) {
-  t = await startTestCoordinator({ verification: { random: seeded(7), ...verification }, verificationWindowMs: DAY });
-  const connect = async (opts: Omit<SimNodeOptions, "wsUrl">) => {
-    const n = await SimNode.connect({ wsUrl: t.coordinator.wsUrl, models: ["v-model"], tokens: HONEST, promptTokens: 3, ...opts });
-    nodes.push(n);
-    return n;
-  };
-  const honest = [await connect({}), await connect({})];
-  const cheater = await connect(cheat);
+  pool = await startCheckedPool(verification, cheat, { verificationWindowMs: DAY });
+  t = pool.t;
   const { key } = await t.coordinator.createApiKey(50_000_000, "verification");
   const client = new OpenAI({ apiKey: key, baseURL: `${t.coordinator.url}/v1`, maxRetries: 0 });
-  return { honest, cheater, client };
+  return { honest: pool.honest, cheater: pool.cheater, client };
 }
 
-async function quarantined(n: SimNode): Promise<boolean> {
-  const { rows } = await t.db.query(`SELECT 1 FROM node_reputation WHERE address = $1 AND quarantined_at IS NOT NULL`, [n.address.toLowerCase()]);
-  return rows.length > 0;
-}
+const quarantined = (n: SimNode) => isQuarantined(t, n);
 
 async function checks(): Promise<{ node_address: string; kind: string; verdict: string; job_id: string; reason: string | null }[]> {
   const { rows } = await t.db.query<{ node_address: string; kind: string; verdict: string; job_id: string; reason: string | null }>(

@@ -1,10 +1,12 @@
 /**
  * Runs the release of node credits past their verification window on a timer. Each tick
  * releases batches until one comes back short (bounded by `maxBatches`), so a backlog drains
- * over a few ticks without one transaction growing large. Several coordinators on one database
+ * over a few ticks without one transaction growing large; then it forfeits the held earnings of
+ * quarantined nodes whose appeal window has passed (when given `forfeit`). Several coordinators on one database
  * may run it at once (see releaseDueCredits).
  */
 import type { Logger } from "../shared/logger";
+import type { ForfeitResult } from "./appeal-expiry";
 import type { Ledger } from "./ledger";
 
 export interface CreditReleaserOptions {
@@ -16,6 +18,12 @@ export interface CreditReleaserOptions {
   readonly batchSize?: number;
   /** Transactions per tick at most (default 20). */
   readonly maxBatches?: number;
+  /**
+   * Forfeits the held earnings of nodes whose appeal window passed (appeal-expiry.ts), after
+   * each tick's release; `onForfeited` hears of each node it touched.
+   */
+  readonly forfeit?: () => Promise<ForfeitResult>;
+  readonly onForfeited?: (address: string) => void;
 }
 
 /** A running releaser. */
@@ -39,6 +47,11 @@ export function startCreditReleaser(options: CreditReleaserOptions): CreditRelea
       total += result.credits;
       if (result.credits > 0) options.logger.info("node credits released", { credits: result.credits, microUsd: result.microUsd, nodes: result.nodes });
       if (result.credits < batchSize) break;
+    }
+    if (options.forfeit && !stopped) {
+      const forfeited = await options.forfeit();
+      if (forfeited.parts > 0) options.logger.warn("held earnings forfeited, consumers refunded", { nodes: forfeited.nodes.length, parts: forfeited.parts, microUsd: forfeited.microUsd });
+      for (const address of forfeited.nodes) options.onForfeited?.(address);
     }
     return total;
   };

@@ -9,7 +9,8 @@ import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EARNINGS_SIGNATURE_HEADER, EARNINGS_TIMESTAMP_HEADER, nodeEarningsReportSchema, type NodeEarningsReport } from "../shared/earnings-view";
 import { jobCostMicroUsd, splitCost } from "../shared/money";
-import { earningsRequestTypedData, loginTypedData } from "../shared/typed-data";
+import { COORDINATOR_IDENTITY_PATH, earningsRequestTypedData, loginTypedData } from "../shared/typed-data";
+import { loginIsValid } from "./node-connection";
 import { Ledger } from "./ledger";
 import { startTestCoordinator, TEST_PRICE, waitUntil, type TestCoordinator } from "./test-support/harness";
 import { SimNode } from "./test-support/sim-node";
@@ -43,9 +44,9 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** Signs `{address, timestamp}` with `signer` the way the node does. */
-async function signedHeaders(signer: PrivateKeyAccount, address: string, timestamp = now): Promise<Record<string, string>> {
-  const signature = await signer.signTypedData(earningsRequestTypedData(address, timestamp));
+/** Signs `{node, timestamp, coordinator}` with `signer` the way the node does (for this coordinator unless told). */
+async function signedHeaders(signer: PrivateKeyAccount, address: string, timestamp = now, coordinator = t.coordinator.coordinatorId): Promise<Record<string, string>> {
+  const signature = await signer.signTypedData(earningsRequestTypedData(address as `0x${string}`, timestamp, coordinator));
   return { [EARNINGS_TIMESTAMP_HEADER]: String(timestamp), [EARNINGS_SIGNATURE_HEADER]: signature };
 }
 
@@ -95,6 +96,13 @@ describe("the earnings API", () => {
       });
       expect(job.availableAt - job.at).toBe(HOUR);
     }
+  });
+
+  it("tells nodes the id they sign for: the one in its login challenge", async () => {
+    const res = await fetch(`${t.coordinator.url}${COORDINATOR_IDENTITY_PATH}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ coordinatorId: node.messages("challenge")[0]?.coordinatorId });
+    expect(t.coordinator.coordinatorId).toBe(node.messages("challenge")[0]?.coordinatorId);
   });
 
   it("pages through the jobs with a cursor and filters them by time", async () => {
@@ -170,10 +178,26 @@ describe("the earnings API", () => {
       expectError(other.body, "wrong_signer");
     });
 
-    it("a login signature offered as an earnings request", async () => {
-      const signature = await node.account.signTypedData(loginTypedData(`earnings:${node.address.toLowerCase()}:${now}`, "some-coordinator"));
-      const res = await get(path(), { [EARNINGS_TIMESTAMP_HEADER]: String(now), [EARNINGS_SIGNATURE_HEADER]: signature });
-      expect(res.status).toBe(401);
+    it("a request signed for another coordinator", async () => {
+      const elsewhere = await get(path(), await signedHeaders(node.account, node.address, now, "https://other-network.example/v1/node"));
+      expect(elsewhere.status).toBe(401);
+      expectError(elsewhere.body, "wrong_signer");
+      expect((elsewhere.body as { error: { message: string } }).error.message).toContain(t.coordinator.coordinatorId);
+    });
+
+    it("a login signature offered as an earnings request, and an earnings signature offered as a login", async () => {
+      // The node's Login for this very coordinator, over every nonce an earnings request was once signed with.
+      for (const nonce of [`earnings:${node.address.toLowerCase()}:${now}`, String(now), "c".repeat(64)]) {
+        const login = await node.account.signTypedData(loginTypedData(nonce, t.coordinator.coordinatorId));
+        const res = await get(path(), { [EARNINGS_TIMESTAMP_HEADER]: String(now), [EARNINGS_SIGNATURE_HEADER]: login });
+        expect(res.status).toBe(401);
+        expectError(res.body, "wrong_signer");
+      }
+      // The reverse: an earnings request's signature answers no login challenge.
+      const earnings = await signedHeaders(node.account, node.address);
+      const login = { v: 1, type: "login", address: node.address, nonce: String(now), signature: earnings[EARNINGS_SIGNATURE_HEADER], agent: "sim-node/1" } as const;
+      expect(await loginIsValid(login as unknown as Parameters<typeof loginIsValid>[0], String(now), t.coordinator.coordinatorId)).toBe(false);
+      expect((await get(path(), earnings)).status).toBe(200);
     });
 
     it("a stale or far-future request", async () => {

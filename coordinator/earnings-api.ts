@@ -2,8 +2,9 @@
  * `GET /v1/nodes/<address>/earnings`: a node's balances, its credits per hour (48 h) and per day
  * (30 d), and its credited jobs with their receipts, a page at a time. Only the node itself may
  * read them: the request carries the signing time (`x-offpeak-timestamp`, epoch ms) and the
- * node's EIP-712 signature of `{address, timestamp}` (`x-offpeak-signature`, see
- * earningsRequestTypedData); a signature by another key or older than five minutes is refused.
+ * node's EIP-712 EarningsRequest signature of `{node, timestamp, coordinator}` (`x-offpeak-signature`,
+ * see earningsRequestTypedData); a signature by another key, for another coordinator, of another
+ * struct (a login) or older than five minutes is refused.
  *
  * Query: `limit` (1–200, default 50), `cursor` (from the previous page), `since` (epoch ms: only
  * jobs credited from then on), `model` (whose price to report), `include` (comma-separated extras:
@@ -34,6 +35,8 @@ export interface EarningsApiDeps {
   readonly db: Queryable;
   readonly ledger: Pick<Ledger, "nodeEarnings" | "holdOf" | "verificationWindowMs">;
   readonly feeBps: number;
+  /** The id nodes sign in their logins; an earnings request names it too. */
+  readonly coordinatorId: string;
   readonly logger: Logger;
   price(model: string | null): ModelPrice;
   readonly clock: () => Date;
@@ -63,12 +66,12 @@ function header(req: IncomingMessage, name: string): string | null {
 }
 
 /** Checks the signed request; throws a Refusal saying what is wrong. */
-async function authenticate(req: IncomingMessage, address: `0x${string}`, now: number): Promise<void> {
+async function authenticate(req: IncomingMessage, address: `0x${string}`, now: number, coordinatorId: string): Promise<void> {
   const stamp = header(req, EARNINGS_TIMESTAMP_HEADER);
   const signature = header(req, EARNINGS_SIGNATURE_HEADER);
   if (stamp === null || signature === null) {
     throw unauthorized(
-      `Sign the request: send ${EARNINGS_TIMESTAMP_HEADER} (epoch milliseconds) and ${EARNINGS_SIGNATURE_HEADER} (the node's EIP-712 signature of {address, timestamp}).`,
+      `Sign the request: send ${EARNINGS_TIMESTAMP_HEADER} (epoch milliseconds) and ${EARNINGS_SIGNATURE_HEADER} (the node's EIP-712 EarningsRequest signature of {node, timestamp, coordinator}).`,
       "missing_signature",
     );
   }
@@ -80,11 +83,16 @@ async function authenticate(req: IncomingMessage, address: `0x${string}`, now: n
   }
   let valid = false;
   try {
-    valid = await verifyTypedData({ address, ...earningsRequestTypedData(address, timestamp), signature: signature as `0x${string}` });
+    valid = await verifyTypedData({ address, ...earningsRequestTypedData(address, timestamp, coordinatorId), signature: signature as `0x${string}` });
   } catch {
     valid = false;
   }
-  if (!valid) throw unauthorized("The signature is not this node's: sign {address, timestamp} with the node's wallet key.", "wrong_signer");
+  if (!valid) {
+    throw unauthorized(
+      `The signature is not this node's EarningsRequest for this coordinator: sign {node, timestamp, coordinator: ${JSON.stringify(coordinatorId)}} with the node's wallet key.`,
+      "wrong_signer",
+    );
+  }
 }
 
 function intParam(params: URLSearchParams, name: string, min: number, max: number): number | null {
@@ -163,7 +171,7 @@ export async function serveNodeEarnings(deps: EarningsApiDeps, req: IncomingMess
     if (!/^0x[0-9a-fA-F]{40}$/.test(decoded)) throw bad("The address in the path must be an EVM address (0x + 40 hex digits).", "invalid_address");
     const address = decoded.toLowerCase() as `0x${string}`;
     const now = deps.clock();
-    await authenticate(req, address, now.getTime());
+    await authenticate(req, address, now.getTime(), deps.coordinatorId);
     const params = new URL(req.url ?? "/", "http://coordinator").searchParams;
     send(200, await report(deps, address, params, now));
   } catch (error) {

@@ -1,13 +1,14 @@
 /**
  * The coordinator's HTTP side: the OpenAI-compatible API for consumers (models, completions,
  * chat completions, streamed or not, each key rate-limited; its usage), the admin API
- * (admin-api.ts), the metrics and the health check.
+ * (admin-api.ts), the metrics, the health check, and the id nodes name in their signed requests.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
 import { encodeCoordinatorMessage, MAX_FRAME_BYTES } from "../shared/protocol";
 import { jobCostMicroUsd, type ModelPrice } from "../shared/money";
 import type { Logger } from "../shared/logger";
+import { COORDINATOR_IDENTITY_PATH } from "../shared/typed-data";
 import type { Database } from "./db";
 import type { Ledger } from "./ledger";
 import { findApiKey, secretsEqual, type ApiKeyOwner } from "./api-keys";
@@ -47,8 +48,12 @@ export interface HttpApiDeps {
   price(model: string): ModelPrice;
   servedModels(): string[];
   readonly clock: () => Date;
+  /** The id nodes sign in their requests, told at COORDINATOR_IDENTITY_PATH (absent: the route is not served). */
+  readonly coordinatorId?: string;
   /** The withdrawal routes (see withdrawal-routes.ts) for one request. */
   readonly withdrawalRoutes?: (req: IncomingMessage, res: ServerResponse) => Record<string, Record<string, () => Promise<void>>>;
+  /** The nodes' appeal routes (see appeal-routes.ts) for one request. */
+  readonly appealRoutes?: (req: IncomingMessage, res: ServerResponse) => Record<string, Record<string, () => Promise<void>>>;
   /** The nodes' signed earnings route, `/v1/nodes/<address>/earnings`. */
   readonly earnings?: EarningsApiDeps;
   /** The `/admin/…` routes. */
@@ -84,7 +89,9 @@ export class HttpApi {
       "/v1/chat/completions": { POST: () => this.completion("chat", req, res) },
       "/v1/usage": { GET: () => this.usage(req, res) },
       ...(this.deps.metrics ? { "/metrics": { GET: () => this.metricsText(req, res) } } : {}),
+      ...(this.deps.coordinatorId === undefined ? {} : { [COORDINATOR_IDENTITY_PATH]: { GET: async () => sendJson(res, 200, { coordinatorId: this.deps.coordinatorId }) } }),
       ...this.deps.withdrawalRoutes?.(req, res),
+      ...this.deps.appealRoutes?.(req, res),
     };
     if (path.startsWith("/admin/") && this.deps.admin) return this.deps.admin.handle(req, res, path, method);
     const earningsAddress = earningsPathAddress(path);

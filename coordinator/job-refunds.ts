@@ -34,6 +34,13 @@ export interface RefundInput {
   readonly at: Date;
   /** Only these job parts (ids as in `jobs.id`, "<job>" or "<job>.p<n>"); all the node's when absent. */
   readonly jobIds?: readonly string[];
+  /** Only credits in these states (default both pending and held). */
+  readonly states?: readonly ("pending" | "held")[];
+  /**
+   * Checked inside the refund's transaction once the node is locked (holds, and anything else
+   * that takes the node's lock, cannot change under it): false refunds nothing.
+   */
+  readonly guard?: (tx: Queryable) => Promise<boolean>;
 }
 
 interface CreditRow {
@@ -49,8 +56,8 @@ const NONE: RefundResult = { parts: 0, jobs: 0, consumers: 0, microUsd: 0 };
 
 /** The node's consumer credits still refundable, as of `q` (locking them when `lock`). */
 async function refundable(q: Queryable, input: RefundInput, accounts: readonly string[] | null, lock: boolean): Promise<CreditRow[]> {
-  const params: unknown[] = [input.address.toLowerCase()];
-  let where = `c.node_address = $1 AND c.state IN ('pending', 'held') AND j.consumer_account_id LIKE 'consumer:%'`;
+  const params: unknown[] = [input.address.toLowerCase(), [...(input.states ?? ["pending", "held"])]];
+  let where = `c.node_address = $1 AND c.state = ANY($2::text[]) AND j.consumer_account_id LIKE 'consumer:%'`;
   if (input.jobIds) {
     params.push([...input.jobIds]);
     where += ` AND c.job_id = ANY($${params.length}::text[])`;
@@ -84,6 +91,7 @@ export async function refundNodeCredits(db: Database, input: RefundInput): Promi
   return db.transaction(async (tx) => {
     await tx.query(`SELECT account_id FROM balances WHERE account_id = ANY($1::text[]) ORDER BY account_id FOR UPDATE`, [accounts]);
     await lockNode(tx, address);
+    if (input.guard && !(await input.guard(tx))) return NONE;
     const credits = await refundable(tx, input, accounts, true);
     if (credits.length === 0) return NONE;
     const ids = credits.map((c) => c.job_id);

@@ -1,14 +1,18 @@
 /**
  * The ledger's settings for a coordinator started from the command line, from the environment:
  * OFFPEAK_FEE_BPS (the platform fee in basis points, 0–10000; default 0) and
- * OFFPEAK_VERIFICATION_HOURS (how long a node's credit stays pending; default 24, 0 = at once).
+ * OFFPEAK_VERIFICATION_HOURS (how long a node's credit stays pending; default 24, 0 = at once) and
+ * OFFPEAK_APPEAL_DAYS (how long after its hold a quarantined node's held earnings wait for an
+ * upheld appeal before they are forfeited to its consumers; default 30).
  */
 import { DEFAULT_VERIFICATION_WINDOW_MS } from "./ledger";
+import { DEFAULT_APPEAL_WINDOW_MS } from "./appeals";
 
 /** What startCoordinator takes from these settings. */
 export interface LedgerSettings {
   readonly feeBps: number;
   readonly verificationWindowMs: number;
+  readonly appealWindowMs: number;
 }
 
 /** Reads the settings; throws an Error naming the variable and what it takes. */
@@ -27,5 +31,11 @@ export function ledgerSettingsFromEnv(env: NodeJS.ProcessEnv): LedgerSettings {
     }
     verificationWindowMs = Math.round(Number(hours) * 3_600_000);
   }
-  return { feeBps, verificationWindowMs };
+  const days = env.OFFPEAK_APPEAL_DAYS?.trim();
+  let appealWindowMs = DEFAULT_APPEAL_WINDOW_MS;
+  if (days) {
+    if (!/^\d{1,3}$/.test(days) || Number(days) < 1 || Number(days) > 365) throw new Error(`OFFPEAK_APPEAL_DAYS must be a whole number of days from 1 to 365, got "${days}"`);
+    appealWindowMs = Number(days) * 86_400_000;
+  }
+  return { feeBps, verificationWindowMs, appealWindowMs };
 }

@@ -222,4 +222,33 @@ export const MIGRATIONS: readonly string[] = [
     body TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now()
   )`,
+  // Owners' appeals against a quarantine, signed with the node's key: at most one open per node
+  // (the partial unique index), a signed appeal filed once (node + signing time), and the
+  // operator's decision with its reason. An open appeal pauses the forfeiture of held earnings.
+  `DO $$ BEGIN
+    CREATE TABLE node_appeals (
+      id BIGSERIAL PRIMARY KEY,
+      node_address TEXT NOT NULL,
+      statement TEXT NOT NULL CHECK (char_length(statement) BETWEEN 1 AND 1000),
+      signed_at BIGINT NOT NULL,
+      signature TEXT NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('open', 'upheld', 'rejected')),
+      decision_reason TEXT,
+      quarantined_at TIMESTAMPTZ NOT NULL,
+      created_at TIMESTAMPTZ NOT NULL,
+      decided_at TIMESTAMPTZ,
+      UNIQUE (node_address, signed_at),
+      CHECK ((status = 'open') = (decided_at IS NULL))
+    );
+    CREATE UNIQUE INDEX node_appeals_one_open ON node_appeals (node_address) WHERE status = 'open';
+    CREATE INDEX node_appeals_node_time ON node_appeals (node_address, created_at);
+  END $$`,
+  // The network's own name, made once per database: what nodes sign logins, withdrawals and
+  // reads for, the same on every coordinator instance of the network and different from every
+  // other network (a listen URL is neither).
+  `CREATE TABLE network_identity (
+    singleton BOOLEAN PRIMARY KEY DEFAULT true CHECK (singleton),
+    id TEXT NOT NULL
+  )`,
+  `INSERT INTO network_identity (id) VALUES ('offpeak:' || gen_random_uuid()::text)`,
 ];

@@ -4,6 +4,8 @@
  * the node told why, and, when verification caught it, its consumers refunded).
  */
 import type { Logger } from "../shared/logger";
+import { STANDING_NOTICES } from "../shared/appeal";
+import { upholdOpenAppeal } from "./appeals";
 import type { Database } from "./db";
 import type { Ledger } from "./ledger";
 import type { NodeHub } from "./node-hub";
@@ -47,6 +49,9 @@ export function wireNetwork(parts: NetworkParts, extraEvents: DispatchEvents[] =
     },
     async onRelease(address) {
       await ledger.releaseHold(address);
+      // Lifting a quarantine upholds the owner's open appeal, if any; the node reads its standing again.
+      await upholdOpenAppeal(parts.db, address, parts.clock());
+      hub.sendToAddress(address, { type: "error", code: STANDING_NOTICES.quarantineLifted, message: "the quarantine was lifted: the node may take jobs again" });
     },
   };
   const events: DispatchEvents = {

@@ -68,6 +68,8 @@ export class Reputation {
   /** Median of `speeds`, recomputed only after a speed changed (routing reads it per node per job). */
   private medianSpeed: number | null = null;
   hooks: QuarantineHooks | null = null;
+  /** Called after this coordinator quarantined or released a node (a cluster tells the other instances). */
+  onQuarantineChange: ((address: string) => void) | null = null;
 
   private constructor(
     private readonly db: Database,
@@ -87,6 +89,35 @@ export class Reputation {
   async refresh(address: string): Promise<void> {
     const { rows } = await this.db.query<Record<string, unknown>>(`SELECT * FROM node_reputation WHERE address = $1`, [address.toLowerCase()]);
     if (rows[0]) this.nodes.set(address.toLowerCase(), this.countersOf(rows[0]));
+  }
+
+  /**
+   * Refreshes these nodes from the database; returns the addresses whose quarantine changed (a
+   * cluster's other instances may have quarantined or released them).
+   */
+  async refreshMany(addresses: readonly string[]): Promise<string[]> {
+    if (addresses.length === 0) return [];
+    const wanted = [...new Set(addresses.map((a) => a.toLowerCase()))];
+    const { rows } = await this.db.query<Record<string, unknown>>(`SELECT * FROM node_reputation WHERE address = ANY($1::text[])`, [wanted]);
+    const changed: string[] = [];
+    for (const row of rows) {
+      const a = String(row.address);
+      const before = this.nodes.get(a)?.quarantine ?? null;
+      const after = this.countersOf(row);
+      this.nodes.set(a, after);
+      if ((before === null) !== (after.quarantine === null)) changed.push(a);
+    }
+    return changed;
+  }
+
+  /** True when the node is quarantined, as far as this coordinator knows. */
+  isQuarantined(address: string): boolean {
+    return (this.nodes.get(address.toLowerCase())?.quarantine ?? null) !== null;
+  }
+
+  /** Addresses this coordinator knows as quarantined. */
+  quarantinedAddresses(): string[] {
+    return [...this.nodes].filter(([, c]) => c.quarantine !== null).map(([a]) => a);
   }
 
   /** The node's reputation, measured speed and quarantine, for routing. */
@@ -161,6 +192,7 @@ export class Reputation {
     );
     await this.refresh(a);
     this.logger.warn("node quarantined", { address: a, reason: why });
+    this.onQuarantineChange?.(a);
     await this.hooks?.onQuarantine(a, this.nodes.get(a)?.quarantine?.reason ?? why, cause);
   }
 
@@ -175,6 +207,7 @@ export class Reputation {
     if (rows.length === 0) return false;
     await this.refresh(a);
     this.logger.info("node released from quarantine", { address: a });
+    this.onQuarantineChange?.(a);
     await this.hooks?.onRelease(a);
     return true;
   }

@@ -63,7 +63,10 @@ const RESTORE_DAYS = 30;
 
 /** Spot-checks nodes; hook {@link events} into dispatch. */
 export class Verifier {
-  private readonly book: AnswerBook;
+  private book: AnswerBook;
+  private readonly trusted: ReadonlySet<string>;
+  /** In a cluster: jobs served here are reported to the instance that leads the probes. */
+  private report: ((address: string, model: string) => void) | null = null;
   private readonly sinceProbe = new Map<string, number>();
   private readonly running = new Set<Promise<unknown>>();
   private readonly o: Required<Omit<VerificationOptions, "trustedNodes">>;
@@ -82,20 +85,54 @@ export class Verifier {
       checkTimeoutMs: options.checkTimeoutMs ?? 120_000,
       random: options.random ?? Math.random,
     };
-    this.book = new AnswerBook(this.o.quorum, new Set((options.trustedNodes ?? []).map((a) => a.toLowerCase())));
+    this.trusted = new Set((options.trustedNodes ?? []).map((a) => a.toLowerCase()));
+    this.book = new AnswerBook(this.o.quorum, this.trusted);
   }
 
   /** Starts verification, restoring the answers recorded recently. */
   static async start(deps: VerifierDeps, options: VerificationOptions = {}): Promise<Verifier> {
     const v = new Verifier(deps, options);
+    await v.reloadAnswers();
+    return v;
+  }
+
+  /**
+   * Reads the answers recorded recently into a fresh answer book (at the start, and when this
+   * instance takes over a cluster's probes: the previous leader learned answers meanwhile).
+   */
+  async reloadAnswers(): Promise<void> {
+    const { deps } = this;
+    const book = new AnswerBook(this.o.quorum, this.trusted);
     const since = new Date(deps.clock().getTime() - RESTORE_DAYS * 86_400_000).toISOString();
     const { rows } = await deps.db.query<{ model: string; backend: string; prompt_key: string; node_address: string; output_hash: string; completion_tokens: unknown }>(
       `SELECT model, backend, prompt_key, node_address, output_hash, completion_tokens FROM verification_checks
        WHERE kind = 'probe' AND output_hash IS NOT NULL AND created_at >= $1 ORDER BY id`,
       [since],
     );
-    for (const r of rows) v.book.restore(slotOf(r.model, r.backend, r.prompt_key), r.node_address, { hash: r.output_hash, tokens: Number(r.completion_tokens) });
-    return v;
+    for (const r of rows) book.restore(slotOf(r.model, r.backend, r.prompt_key), r.node_address, { hash: r.output_hash, tokens: Number(r.completion_tokens) });
+    this.book = book;
+  }
+
+  /**
+   * In a cluster, one instance runs the probes: the jobs served here go to `report` (which takes
+   * them to that instance's {@link noteJobs}) instead of deciding a probe here. Re-runs stay
+   * here: only the instance that served a job has its answer.
+   */
+  reportJobsTo(report: ((address: string, model: string) => void) | null): void {
+    this.report = report;
+  }
+
+  /**
+   * The node at `address` served `jobs` more jobs of `model`: probes it when it is due (after
+   * `maxJobsBetweenProbes`) or by chance, each job having its own chance.
+   */
+  noteJobs(address: string, model: string, jobs: number): void {
+    if (this.closed || !(jobs > 0)) return;
+    const n = (this.sinceProbe.get(address) ?? 0) + jobs;
+    this.sinceProbe.set(address, n);
+    const rate = this.deps.reputation.counters(address).passed < 3 ? this.o.newcomerProbeRate : this.o.probeRate;
+    const chance = jobs === 1 ? rate : 1 - (1 - rate) ** jobs;
+    if (n >= this.o.maxJobsBetweenProbes || this.o.random() < chance) this.track(this.probe(address, model));
   }
 
   /** The dispatch events that trigger checks. */
@@ -140,10 +177,8 @@ export class Verifier {
 
   private afterJob(address: string, model: string): void {
     if (this.closed) return;
-    const n = (this.sinceProbe.get(address) ?? 0) + 1;
-    this.sinceProbe.set(address, n);
-    const rate = this.deps.reputation.counters(address).passed < 3 ? this.o.newcomerProbeRate : this.o.probeRate;
-    if (n >= this.o.maxJobsBetweenProbes || this.o.random() < rate) this.track(this.probe(address, model));
+    if (this.report) this.report(address, model);
+    else this.noteJobs(address, model, 1);
   }
 
   private track(task: Promise<unknown>): void {

@@ -1,6 +1,6 @@
 /**
- * Taking a node's withdrawal request: the signature must be the node's, the destination an
- * EIP-55 address, the deadline ahead, the nonce new (the same request again answers with the
+ * Taking a node's withdrawal request: the signature must be the node's and made for this
+ * coordinator (its id, as in the login challenge), the destination an EIP-55 address, the deadline ahead, the nonce new (the same request again answers with the
  * first one's result), the amount at least the minimum, within the day's limit and, with the
  * fee, within the node's available balance. The check of the balance, the debit and the row
  * are one transaction holding the node's balance row, so two requests racing for the same
@@ -60,6 +60,8 @@ export class Withdrawals {
   constructor(
     private readonly db: Database,
     readonly terms: WithdrawalTerms,
+    /** The id nodes sign in their logins: a request or read signed for another coordinator is refused. */
+    readonly coordinatorId: string,
     private readonly clock: () => Date = () => new Date(),
   ) {
     checkTerms(terms);
@@ -79,7 +81,22 @@ export class Withdrawals {
     if (req.chainId !== this.terms.chainId) {
       return refuse(400, "wrong_chain", `This coordinator pays out on chain ${this.terms.chainId}, the request names chain ${req.chainId}.`, "chainId");
     }
-    const message = { to: req.to as `0x${string}`, amountMicroUsd: req.amountMicroUsd, nonce: req.nonce as `0x${string}`, chainId: req.chainId, deadline: req.deadline };
+    if (req.coordinator !== this.coordinatorId) {
+      return refuse(
+        401,
+        "wrong_coordinator",
+        `The request was signed for coordinator ${JSON.stringify(req.coordinator)}, not this one (${JSON.stringify(this.coordinatorId)}): sign it again for this coordinator.`,
+        "coordinator",
+      );
+    }
+    const message = {
+      to: req.to as `0x${string}`,
+      amountMicroUsd: req.amountMicroUsd,
+      nonce: req.nonce as `0x${string}`,
+      chainId: req.chainId,
+      deadline: req.deadline,
+      coordinator: req.coordinator,
+    };
     const signed = await verified(() =>
       verifyTypedData({ ...withdrawalTypedData(message), address: req.node as `0x${string}`, signature: req.signature as `0x${string}` }),
     );
@@ -183,9 +200,11 @@ export class Withdrawals {
     if (until <= now) return refuse(401, "deadline_passed", "The signed read has expired: sign a new one.");
     if (until > now + MAX_READ_VALIDITY_SECONDS) return refuse(401, "deadline_too_far", `A signed read may be valid for at most ${MAX_READ_VALIDITY_SECONDS} seconds.`);
     const address = node as `0x${string}`;
-    const signed = await verified(() => verifyTypedData({ ...withdrawalReadTypedData(address, until), address, signature: signature as `0x${string}` }));
+    const signed = await verified(() =>
+      verifyTypedData({ ...withdrawalReadTypedData(address, until, this.coordinatorId), address, signature: signature as `0x${string}` }),
+    );
     if (!signed) {
-      return refuse(401, "invalid_signature", "The signature is not the node's.");
+      return refuse(401, "invalid_signature", `The signature is not the node's, or it was made for another coordinator than this one (${JSON.stringify(this.coordinatorId)}).`);
     }
     return { ok: true, node: node.toLowerCase() };
   }

@@ -205,6 +205,7 @@ export function createControlClient(options: ControlClientOptions): ControlClien
     getWithdrawalTerms: () => call("getWithdrawalTerms", {}),
     withdraw: (withdrawal) => call("withdraw", { withdrawal }),
     listWithdrawals: () => call("listWithdrawals", {}),
+    appeal: (statement) => call("appeal", { statement }),
     getWallet: () => call("getWallet", {}),
     unlockWallet: () => call("unlockWallet", {}),
     backupWallet: (confirm) => call("backupWallet", { confirm }),

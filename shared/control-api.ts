@@ -9,6 +9,7 @@ import { settingsPatchSchema, settingsSchema, type Settings } from "./settings";
 import { sharingDecisionSchema, signalAvailabilitySchema, signalsSchema } from "./sharing-types";
 import { earningsRangeSchema, earningsViewSchema, type EarningsRange, type EarningsView } from "./earnings-view";
 import { withdrawalAskSchema, withdrawalTermsViewSchema, withdrawalViewSchema, type WithdrawalAsk, type WithdrawalTermsView, type WithdrawalView } from "./withdrawal";
+import { APPEAL_MAX_CHARS, appealViewSchema, nodeStandingSchema, type AppealView } from "./appeal";
 
 /** What the node is doing, as the tray icon and the dashboard show it. */
 export const nodeActivitySchema = z.enum(["earning", "ready", "paused", "off", "connecting", "error"]);
@@ -137,6 +138,8 @@ export const nodeStateSchema = z.object({
   wallet: walletStatusSchema,
   /** This node's latest withdrawals, followed by the agent while one is on its way. */
   withdrawals: withdrawalFeedSchema,
+  /** Quarantine, the owner's appeal and its outcome, held earnings (see shared/appeal.ts). */
+  standing: nodeStandingSchema,
 });
 export type NodeState = z.infer<typeof nodeStateSchema>;
 
@@ -269,6 +272,8 @@ export interface ControlApi {
   withdraw(request: WithdrawalAsk): Promise<Result<WithdrawalView>>;
   /** This node's withdrawals, newest first, with their status and transaction hash. */
   listWithdrawals(): Promise<Result<WithdrawalView[]>>;
+  /** Signs the owner's statement (at most 1,000 characters) and sends it to the coordinator as an appeal of the quarantine. */
+  appeal(statement: string): Promise<Result<AppealView>>;
   /** The wallet's address, where its key lives, and why it is not open when it is not. */
   getWallet(): Promise<Result<WalletView>>;
   /** Tries to open the wallet again (after the owner unlocked the keychain). */
@@ -311,6 +316,7 @@ export const controlResultSchemas = {
   getWithdrawalTerms: withdrawalTermsViewSchema,
   withdraw: withdrawalViewSchema,
   listWithdrawals: z.array(withdrawalViewSchema),
+  appeal: appealViewSchema,
   getWallet: walletViewSchema,
   unlockWallet: walletViewSchema,
   backupWallet: walletBackupSchema,
@@ -339,6 +345,8 @@ export const controlRequestSchema = z.discriminatedUnion("method", [
   z.object({ id: z.number().int(), method: z.literal("getWithdrawalTerms") }),
   z.object({ id: z.number().int(), method: z.literal("withdraw"), withdrawal: withdrawalAskSchema }),
   z.object({ id: z.number().int(), method: z.literal("listWithdrawals") }),
+  // A little room over the limit: the agent refuses a long statement with a sentence saying so.
+  z.object({ id: z.number().int(), method: z.literal("appeal"), statement: z.string().max(APPEAL_MAX_CHARS * 4) }),
   z.object({ id: z.number().int(), method: z.literal("getWallet") }),
   z.object({ id: z.number().int(), method: z.literal("unlockWallet") }),
   z.object({ id: z.number().int(), method: z.literal("backupWallet"), confirm: z.literal(true) }),
@@ -376,6 +384,7 @@ export const IPC_CHANNELS = {
   getWithdrawalTerms: "offpeak:getWithdrawalTerms",
   withdraw: "offpeak:withdraw",
   listWithdrawals: "offpeak:listWithdrawals",
+  appeal: "offpeak:appeal",
   getWallet: "offpeak:getWallet",
   unlockWallet: "offpeak:unlockWallet",
   backupWallet: "offpeak:backupWallet",

@@ -30,6 +30,7 @@ export const CONTROL_ARGUMENT: Readonly<Record<ControlMethod, string | null>> = 
   getWithdrawalTerms: null,
   withdraw: "withdrawal",
   listWithdrawals: null,
+  appeal: "statement",
   getWallet: null,
   unlockWallet: null,
   backupWallet: "confirm",
@@ -73,6 +74,8 @@ export function dispatchControlRequest(api: ControlApi, request: ControlRequest)
       return api.withdraw(request.withdrawal);
     case "listWithdrawals":
       return api.listWithdrawals();
+    case "appeal":
+      return api.appeal(request.statement);
     case "getWallet":
       return api.getWallet();
     case "unlockWallet":

@@ -1,8 +1,16 @@
 /**
  * EIP-712 typed-data definitions the node signs with its wallet key and the coordinator checks:
- * the login (answer to a one-time challenge), the receipt of a job, and a withdrawal with the
- * node's signed read of its own withdrawals.
+ * the login (answer to a one-time challenge), the receipt of a job, a withdrawal with the
+ * node's signed read of its own withdrawals, and a request to read its earnings.
+ *
+ * Each kind of request has a struct of its own, so a signature made for one can never be taken
+ * for another (the struct's name is part of the signed hash). Every signed HTTP request names the
+ * coordinator it is meant for — the id the coordinator sends in its login challenge and publishes
+ * at {@link COORDINATOR_IDENTITY_PATH} — so that a request signed for one network cannot be
+ * replayed at another. The coordinator accepts only these structs: there are no deployed nodes
+ * that sign older forms, so none is kept for them.
  */
+import { z } from "zod";
 import type { Receipt } from "./protocol";
 import type { WithdrawalMessage } from "./withdrawal";
 
@@ -52,6 +60,13 @@ export function receiptTypedData(receipt: Omit<Receipt, "signature">) {
   };
 }
 
+/** Where a coordinator tells nodes its id, the `coordinator` their signed requests name. */
+export const COORDINATOR_IDENTITY_PATH = "/v1/nodes/coordinator";
+
+/** The answer at {@link COORDINATOR_IDENTITY_PATH} (the same id as in the login challenge). */
+export const coordinatorIdentitySchema = z.object({ coordinatorId: z.string().min(1).max(200) });
+export type CoordinatorIdentity = z.infer<typeof coordinatorIdentitySchema>;
+
 export const withdrawalTypes = {
   Withdrawal: [
     { name: "to", type: "address" },
@@ -59,6 +74,7 @@ export const withdrawalTypes = {
     { name: "nonce", type: "bytes32" },
     { name: "chainId", type: "uint256" },
     { name: "deadline", type: "uint256" },
+    { name: "coordinator", type: "string" },
   ],
 } as const;
 
@@ -66,10 +82,19 @@ export const withdrawalReadTypes = {
   ReadWithdrawals: [
     { name: "node", type: "address" },
     { name: "deadline", type: "uint256" },
+    { name: "coordinator", type: "string" },
   ],
 } as const;
 
-/** The typed-data payload of a withdrawal request: pay `amountMicroUsd` to `to` on chain `chainId`. */
+export const earningsRequestTypes = {
+  EarningsRequest: [
+    { name: "node", type: "address" },
+    { name: "timestamp", type: "uint256" },
+    { name: "coordinator", type: "string" },
+  ],
+} as const;
+
+/** The typed-data payload of a withdrawal request: pay `amountMicroUsd` to `to` on chain `chainId`, at coordinator `coordinator`. */
 export function withdrawalTypedData(message: WithdrawalMessage) {
   return {
     domain: OFFPEAK_DOMAIN,
@@ -81,38 +106,67 @@ export function withdrawalTypedData(message: WithdrawalMessage) {
       nonce: message.nonce,
       chainId: BigInt(message.chainId),
       deadline: BigInt(message.deadline),
+      coordinator: message.coordinator,
     },
   };
 }
 
-/** The typed-data payload a node signs to read its own withdrawals until `deadline` (unix seconds). */
-export function withdrawalReadTypedData(node: `0x${string}`, deadline: number) {
+/** The typed-data payload a node signs to read its own withdrawals at `coordinator` until `deadline` (unix seconds). */
+export function withdrawalReadTypedData(node: `0x${string}`, deadline: number, coordinator: string) {
   return {
     domain: OFFPEAK_DOMAIN,
     types: withdrawalReadTypes,
     primaryType: "ReadWithdrawals" as const,
-    message: { node, deadline: BigInt(deadline) },
+    message: { node, deadline: BigInt(deadline), coordinator },
   };
 }
 
 /**
- * The `coordinator` field of an earnings request. A login names a coordinator; this fixed
- * purpose marks the signature as a request to read earnings, never a login.
+ * The typed data a node signs to read its earnings from the coordinator's HTTP API: its address,
+ * the time it signed (epoch ms) and the coordinator's id.
  */
-export const EARNINGS_REQUEST_PURPOSE = "offpeak:earnings-request";
-
-/** The self-made nonce of an earnings request: the address and the time it was signed (epoch ms). */
-export function earningsRequestNonce(address: string, timestamp: number): string {
-  return `earnings:${address.toLowerCase()}:${timestamp}`;
+export function earningsRequestTypedData(node: `0x${string}`, timestamp: number, coordinator: string) {
+  return {
+    domain: OFFPEAK_DOMAIN,
+    types: earningsRequestTypes,
+    primaryType: "EarningsRequest" as const,
+    message: { node, timestamp: BigInt(timestamp), coordinator },
+  };
 }
 
-/**
- * The typed data a node signs to read its earnings from the coordinator's HTTP API: `{address,
- * timestamp}` carried in a Login struct (nonce `earnings:<address>:<timestamp>`, coordinator
- * {@link EARNINGS_REQUEST_PURPOSE}). The Login struct is used because the node's wallet signs
- * logins and receipts only; a coordinator's login challenge is 64 random hex digits, so an
- * earnings request can never answer a challenge and a login can never pass for an earnings request.
- */
-export function earningsRequestTypedData(address: string, timestamp: number) {
-  return loginTypedData(earningsRequestNonce(address, timestamp), EARNINGS_REQUEST_PURPOSE);
+export const appealTypes = {
+  Appeal: [
+    { name: "node", type: "address" },
+    { name: "statement", type: "string" },
+    { name: "timestamp", type: "uint256" },
+    { name: "coordinator", type: "string" },
+  ],
+} as const;
+
+export const standingReadTypes = {
+  ReadStanding: [
+    { name: "node", type: "address" },
+    { name: "timestamp", type: "uint256" },
+    { name: "coordinator", type: "string" },
+  ],
+} as const;
+
+/** The typed data of the owner's appeal against the node's quarantine: its statement, signed at `timestamp` (epoch ms) for `coordinator`. */
+export function appealTypedData(node: `0x${string}`, statement: string, timestamp: number, coordinator: string) {
+  return {
+    domain: OFFPEAK_DOMAIN,
+    types: appealTypes,
+    primaryType: "Appeal" as const,
+    message: { node, statement, timestamp: BigInt(timestamp), coordinator },
+  };
+}
+
+/** The typed data a node signs to read its standing (quarantine, appeal, held earnings) at `coordinator`, made at `timestamp` (epoch ms). */
+export function standingReadTypedData(node: `0x${string}`, timestamp: number, coordinator: string) {
+  return {
+    domain: OFFPEAK_DOMAIN,
+    types: standingReadTypes,
+    primaryType: "ReadStanding" as const,
+    message: { node, timestamp: BigInt(timestamp), coordinator },
+  };
 }

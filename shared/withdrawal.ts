@@ -48,6 +48,8 @@ export interface WithdrawalMessage {
   readonly chainId: number;
   /** Unix seconds after which the coordinator refuses the request. */
   readonly deadline: number;
+  /** The id of the coordinator the request is meant for: any other one refuses it. */
+  readonly coordinator: string;
 }
 
 /** The body of `POST /v1/nodes/withdrawals`: the message, who signed it and the signature. */
@@ -58,6 +60,7 @@ export const signedWithdrawalSchema = z.object({
   nonce: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of 0x hex"),
   chainId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
   deadline: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  coordinator: z.string().min(1).max(200),
   signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "must be a 65-byte 0x hex signature"),
 });
 export type SignedWithdrawal = z.infer<typeof signedWithdrawalSchema>;

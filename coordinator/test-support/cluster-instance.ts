@@ -2,7 +2,8 @@
  * Test support: one coordinator instance of a cluster, in its own process (forked with
  * `--import tsx`). It opens the PostgreSQL database at OFFPEAK_TEST_DB, reads its cluster settings
  * the way the CLI does (OFFPEAK_CLUSTER, OFFPEAK_INSTANCE_ID, OFFPEAK_CLUSTER_HEARTBEAT_MS), and
- * runs with the harness's test price, verification off, on 127.0.0.1 at any free port. Over IPC
+ * runs with the harness's test price on 127.0.0.1 at any free port, verification off unless
+ * OFFPEAK_TEST_VERIFICATION holds its options as JSON. Over IPC
  * it says `{ type: "ready", url, wsUrl, instanceId }` once it listens, and closes and exits on
  * `{ cmd: "stop" }`.
  */
@@ -10,6 +11,7 @@ import { startCoordinator } from "../coordinator";
 import { openDatabase } from "../db";
 import { clusterOptionsFromEnv } from "../cluster-config";
 import { silentLogger } from "../../shared/logger";
+import type { VerificationOptions } from "../verification";
 import { HARNESS_LATENCY_TOLERANCE_MS, TEST_ADMIN_TOKEN, TEST_PRICE } from "./harness";
 
 /** What the instance tells its parent. */
@@ -26,7 +28,7 @@ async function main(): Promise<void> {
     db,
     adminToken: TEST_ADMIN_TOKEN,
     defaultPrice: TEST_PRICE,
-    verification: false,
+    verification: process.env.OFFPEAK_TEST_VERIFICATION ? (JSON.parse(process.env.OFFPEAK_TEST_VERIFICATION) as VerificationOptions) : false,
     latencyToleranceMs: HARNESS_LATENCY_TOLERANCE_MS,
     dispatchTimeoutMs: Number(process.env.OFFPEAK_TEST_DISPATCH_TIMEOUT_MS ?? 10_000),
     logger: silentLogger,

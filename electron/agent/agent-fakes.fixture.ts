@@ -11,7 +11,7 @@ import { FileKeyStore } from "./key-store";
 import type { InstalledModel } from "./models/model-manager";
 import type { CoordinatorLink, NodeAgentOptions } from "./node-agent";
 import { MemorySettingsStore } from "./settings-store";
-import { openWallet } from "./wallet";
+import { openWallet, type WalletVault } from "./wallet";
 
 /** An engine that emits one word per tick until done or aborted. */
 export class ScriptedEngine implements InferenceEngine {
@@ -70,18 +70,26 @@ export const TINY_MODEL: InstalledModel = { id: "tiny", name: "Tiny", path: "/mo
  * default one dials a coordinator that is not there).
  */
 export async function tinyAgentOptions(dir: string, overrides: Partial<NodeAgentOptions> = {}): Promise<NodeAgentOptions> {
+  return tinyAgentOptionsWith(await openWallet(new FileKeyStore(dir)), overrides);
+}
+
+/** The options of {@link tinyAgentOptions} with a wallet the test opened itself. */
+export function tinyAgentOptionsWith(wallet: WalletVault, overrides: Partial<NodeAgentOptions> = {}): NodeAgentOptions {
   return {
     coordinatorUrl: "ws://127.0.0.1:1/v1/node",
     model: TINY_MODEL,
     createEngine: () => new ScriptedEngine(),
     settings: new MemorySettingsStore(),
     sandbox: { kind: "bubblewrap", active: true, detail: "bubblewrap: no network" },
-    wallet: await openWallet(new FileKeyStore(dir)),
+    wallet,
     logger: silentLogger,
     agentVersion: "test",
     ...overrides,
   };
 }
+
+/** A coordinator link that never connects and sends nothing: the agent's HTTP calls still reach the coordinator. */
+export const unconnectedLink = (): CoordinatorLink => ({ connected: false, start() {}, send: () => false, close: async () => {} });
 
 type LinkHandlers = Parameters<NonNullable<NodeAgentOptions["connect"]>>[0];
 

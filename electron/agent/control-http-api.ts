@@ -16,6 +16,7 @@
  *   GET    /api/withdrawals/terms  → WithdrawalTermsView (fee, minimum, daily limit, available balance)
  *   GET    /api/withdrawals        → WithdrawalView[] (newest first)
  *   POST   /api/withdrawals {to, amountMicroUsd} → WithdrawalView (signed and sent to the coordinator; 422 when refused)
+ *   POST   /api/appeal {statement}  → AppealView (the owner's appeal of a quarantine, signed and sent; 422 when refused)
  *   GET    /api/wallet             → WalletView (address, where the key lives, why it is not open)
  *   POST   /api/wallet/unlock      → WalletView (tries to open the wallet again)
  *   POST   /api/wallet/backup {"confirm": true}            → WalletBackup (the phrase; 400 without the confirmation)
@@ -39,6 +40,7 @@ const pullBodySchema = z.object({ ref: z.string().min(1).max(2000) });
 const modelIdSchema = z.string().min(1).max(2000);
 const pauseBodySchema = z.object({ until: z.number().int().positive() });
 const backupBodySchema = z.object({ confirm: z.literal(true) });
+const appealBodySchema = z.object({ statement: z.string() });
 
 /** The first problem zod found, as "field: message". */
 export function firstIssue(error: z.ZodError): string {
@@ -174,6 +176,12 @@ export function createApiHandler(
       const body = withdrawalAskSchema.safeParse(await jsonBody(req));
       if (!body.success) return sendJson(res, 400, { error: 'expected a JSON body {"to": "0x…", "amountMicroUsd": <whole number>}' });
       return replyResult(res, await control.withdraw(body.data), 422);
+    }
+    if (pathname === "/api/appeal") {
+      if (method !== "POST") return refuseMethod("POST");
+      const body = appealBodySchema.safeParse(await jsonBody(req));
+      if (!body.success) return sendJson(res, 400, { error: 'expected a JSON body {"statement": "<why the quarantine is wrong>"}' });
+      return replyResult(res, await control.appeal(body.data.statement), 422);
     }
     if (pathname === "/api/wallet") {
       if (method !== "GET") return refuseMethod("GET");

@@ -1,6 +1,7 @@
 /**
  * Reads this node's earnings from its coordinator's HTTP API (`GET /v1/nodes/<address>/earnings`),
- * each request signed with the wallet key and checked against its schema on arrival. It asks for
+ * each request signed with the wallet key for this coordinator's id (coordinator-identity.ts) and
+ * checked against its schema on arrival. It asks for
  * credits refunded to consumers too, so that the owner sees those jobs as refunded rather than
  * missing (a coordinator that predates refunds ignores the ask).
  */
@@ -13,7 +14,7 @@ import {
   type CreditedJob,
   type NodeEarningsReport,
 } from "../../shared/earnings-view";
-import { EARNINGS_REQUEST_PURPOSE, earningsRequestNonce } from "../../shared/typed-data";
+import { CoordinatorIdentity } from "./coordinator-identity";
 import type { NodeWallet } from "./wallet";
 
 /** The coordinator's HTTP origin from the WebSocket URL the node connects to. */
@@ -26,7 +27,9 @@ export function coordinatorHttpUrl(wsUrl: string): string {
 export interface EarningsClientOptions {
   /** The coordinator's WebSocket URL (as the node is configured with). */
   readonly coordinatorUrl: string;
-  readonly wallet: Pick<NodeWallet, "address" | "signLogin">;
+  readonly wallet: Pick<NodeWallet, "address" | "signEarningsRequest">;
+  /** Where the coordinator's id comes from (default: asked at coordinatorUrl's HTTP address). */
+  readonly identity?: CoordinatorIdentity;
   readonly now?: () => number;
   readonly timeoutMs?: number;
   readonly fetch?: typeof fetch;
@@ -45,16 +48,18 @@ export interface CoordinatorEarnings {
 /** Talks to one coordinator for one node. */
 export class EarningsClient {
   private readonly base: string;
+  private readonly identity: CoordinatorIdentity;
 
   constructor(private readonly options: EarningsClientOptions) {
     this.base = coordinatorHttpUrl(options.coordinatorUrl);
+    this.identity = options.identity ?? new CoordinatorIdentity(this.base, options.fetch ?? fetch, options.timeoutMs ?? 10_000);
   }
 
   /** One page of the report; throws an Error saying what went wrong. */
   async page(query: { since?: number; cursor?: string; limit?: number; model?: string | null }): Promise<NodeEarningsReport> {
     const { wallet } = this.options;
     const timestamp = (this.options.now ?? Date.now)();
-    const signature = await wallet.signLogin(earningsRequestNonce(wallet.address, timestamp), EARNINGS_REQUEST_PURPOSE);
+    const signature = await wallet.signEarningsRequest(timestamp, await this.identity.id());
     const params = new URLSearchParams({ include: EARNINGS_INCLUDE_REFUNDED });
     if (query.since !== undefined) params.set("since", String(Math.max(0, Math.floor(query.since))));
     if (query.cursor) params.set("cursor", query.cursor);
@@ -72,6 +77,7 @@ export class EarningsClient {
     }
     const body: unknown = await response.json().catch(() => null);
     if (!response.ok) {
+      if (response.status === 401) this.identity.forget();
       const message = (body as { error?: { message?: unknown } } | null)?.error?.message;
       throw new Error(`the coordinator refused the request (${response.status}${typeof message === "string" ? `: ${message}` : ""})`);
     }

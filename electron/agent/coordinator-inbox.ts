@@ -12,6 +12,7 @@ import type { DiagnosisRequests } from "./coordinator-diagnosis";
 import type { EarningsControls } from "./earnings-controls";
 import type { EngineInfo, InferenceEngine } from "./inference";
 import type { JobMessage, JobRunner } from "./job-runner";
+import type { StandingControls } from "./standing-controls";
 
 /** What taking a job depends on, read when the job arrives. */
 export interface ServingFacts {
@@ -45,6 +46,8 @@ export interface CoordinatorInboxOptions {
   readonly diagnoses: Pick<DiagnosisRequests, "answer" | "refuse">;
   readonly logger: Logger;
   readonly serving: () => Omit<ServingFacts, "running">;
+  /** The node's standing: told of a login and of the coordinator's notices about quarantine and appeals. */
+  readonly standing?: Pick<StandingControls, "welcomed" | "notice">;
 }
 
 /** Routes the coordinator's messages to the parts of the agent that act on them. */
@@ -56,6 +59,7 @@ export class CoordinatorInbox {
     switch (message.type) {
       case "welcome":
         earnings.welcomed(message);
+        this.options.standing?.welcomed();
         return;
       case "job": {
         const admission = admitJob(message, { ...this.options.serving(), running: jobs.size });
@@ -71,6 +75,7 @@ export class CoordinatorInbox {
         return;
       case "error":
         if (message.ref) diagnoses.refuse(message.ref);
+        this.options.standing?.notice(message.code, message.message);
         logger.warn("the coordinator reported an error", { code: message.code, message: message.message });
         return;
       case "diagnosis":

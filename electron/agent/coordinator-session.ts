@@ -13,6 +13,7 @@ import type { EarningsControls } from "./earnings-controls";
 import type { JobRunner } from "./job-runner";
 import type { NodeStatePublisher } from "./node-state-publisher";
 import type { WalletVault } from "./wallet";
+import type { StandingControls } from "./standing-controls";
 
 /** The connection the agent talks through (the real client, or a test double). */
 export interface CoordinatorLink {
@@ -45,6 +46,8 @@ export interface CoordinatorSessionOptions {
   readonly serving: () => Omit<ServingFacts, "running">;
   /** True once the agent is shutting down: no login starts then. */
   readonly stopping: () => boolean;
+  /** The node's standing (quarantine, appeal), told of logins and the coordinator's notices. */
+  readonly standing?: Pick<StandingControls, "welcomed" | "notice">;
 }
 
 /** The node's link to its coordinator and what travels over it. */
@@ -58,7 +61,7 @@ export class CoordinatorSession {
     // Everything the handlers reach is built before the link: a link may report its connection
     // while it is being built.
     this.diagnoses = new DiagnosisRequests((message) => this.send(message));
-    const inbox = new CoordinatorInbox({ jobs, earnings, diagnoses: this.diagnoses, logger, serving: options.serving });
+    const inbox = new CoordinatorInbox({ jobs, earnings, diagnoses: this.diagnoses, logger, serving: options.serving, standing: options.standing });
     const handlers: LinkHandlers = {
       status: options.status,
       onMessage: (message) => inbox.receive(message),

@@ -10,12 +10,13 @@ import { earningsRangeSchema, type EarningsRange, type EarningsView } from "../.
 import type { Logger } from "../../shared/logger";
 import type { CoordinatorMessage } from "../../shared/protocol";
 import type { WithdrawalAsk, WithdrawalTermsView, WithdrawalView } from "../../shared/withdrawal";
+import { CoordinatorIdentity } from "./coordinator-identity";
 import { EarningsClient } from "./coordinator-earnings";
 import { EarningsService } from "./earnings-service";
 import { readNodeTotals } from "./node-totals";
 import type { ReceiptLog } from "./receipt-log";
 import type { WalletVault } from "./wallet";
-import { WithdrawalClient } from "./withdrawal-client";
+import { coordinatorHttpUrl, WithdrawalClient } from "./withdrawal-client";
 import { WithdrawalFollower } from "./withdrawal-follower";
 
 type CreditMessage = Extract<CoordinatorMessage, { type: "credit" }>;
@@ -46,14 +47,16 @@ export class EarningsControls {
 
   constructor(private readonly options: EarningsControlsOptions) {
     const { coordinatorUrl, wallet, now } = options;
-    this.withdrawals = new WithdrawalClient({ coordinatorUrl, wallet });
+    // One id for both clients: asked once, forgotten by either when a signature is refused.
+    const identity = new CoordinatorIdentity(coordinatorHttpUrl(coordinatorUrl));
+    this.withdrawals = new WithdrawalClient({ coordinatorUrl, wallet, identity });
     this.feed = new WithdrawalFollower({
       list: () => this.withdrawals.list(),
       onChange: (withdrawals) => options.update({ withdrawals }),
       onEnded: () => this.refreshTotals(),
       delaysMs: options.withdrawalFollowDelaysMs,
     });
-    this.client = new EarningsClient({ coordinatorUrl, wallet, now });
+    this.client = new EarningsClient({ coordinatorUrl, wallet, now, identity });
     const log = options.receiptLog;
     this.service = log
       ? new EarningsService({

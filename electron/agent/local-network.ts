@@ -71,8 +71,8 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
   const db = await openDatabase(paths.coordinatorDb);
   // A private network pays out too when the owner gives it a treasury (OFFPEAK_TREASURY_KEY…).
   const withdrawals = (await withdrawalOptionsFromEnv(process.env)) ?? undefined;
-  const { feeBps, verificationWindowMs } = ledgerSettingsFromEnv(process.env);
-  const coordinator = await startCoordinator({ db, adminToken, port: options.port ?? 0, logger, withdrawals, feeBps, verificationWindowMs });
+  const { feeBps, verificationWindowMs, appealWindowMs } = ledgerSettingsFromEnv(process.env);
+  const coordinator = await startCoordinator({ db, adminToken, port: options.port ?? 0, logger, withdrawals, feeBps, verificationWindowMs, appealWindowMs });
   try {
     const apiKey = await persistentSecret(join(paths.root, "consumer-key"), async () => {
       const created = await coordinator.createApiKey(STARTING_CREDIT_MICRO_USD, "local");

@@ -35,6 +35,8 @@ import type { SettingsStore } from "./settings-store";
 import { SharingControls } from "./sharing-controls";
 import type { WalletVault } from "./wallet";
 import { WalletControls, walletStatusView } from "./wallet-controls";
+import { StandingControls } from "./standing-controls";
+import { CLEAR_STANDING } from "../../shared/appeal";
 
 export interface NodeAgentOptions {
   readonly coordinatorUrl: string;
@@ -72,6 +74,7 @@ export class NodeAgent implements ControlApi {
   private readonly money: EarningsControls;
   private readonly modelControls: ModelControls;
   private readonly walletControls: WalletControls;
+  private readonly standing: StandingControls;
   private stopping = false;
 
   constructor(private readonly options: NodeAgentOptions) {
@@ -126,6 +129,7 @@ export class NodeAgent implements ControlApi {
     const yieldJobs = () => this.jobs.yieldAll();
     this.sharing = new SharingControls({ state, update, settings, logger, now, sendStatus, yieldJobs, unloadModel: () => this.slot.unload() });
     this.money = new EarningsControls({ ...options, now, state, update, stopping });
+    this.standing = new StandingControls({ coordinatorUrl: options.coordinatorUrl, wallet: options.wallet, state, update, logger, now });
     this.session = new CoordinatorSession({
       ...options,
       store: this.store,
@@ -139,6 +143,7 @@ export class NodeAgent implements ControlApi {
         info: this.slot.info,
       }),
       stopping,
+      standing: this.standing,
     });
     this.modelControls = new ModelControls({
       models: options.models,
@@ -245,6 +250,8 @@ export class NodeAgent implements ControlApi {
   /** Sends a withdrawal; the state shows it at once, follows it, and the balance it took. */
   withdraw = (request: WithdrawalAsk) => this.money.withdraw(request);
   listWithdrawals = () => this.money.list();
+  /** Signs the owner's appeal of the quarantine and files it; the state shows it and, later, the decision. */
+  appeal = (statement: string) => this.standing.appeal(statement);
 
   getWallet = () => this.walletControls.get();
   unlockWallet = () => this.walletControls.unlock();
@@ -269,7 +276,11 @@ export class NodeAgent implements ControlApi {
     const wallet = this.options.wallet.status();
     const address = wallet.address ?? "";
     const changed = address !== this.state.address;
-    this.store.update({ address, wallet: walletStatusView(wallet), ...(changed ? { earnings: { todayMicroUsd: 0, balanceMicroUsd: 0, jobsServed: 0 } } : {}) });
+    this.store.update({
+      address,
+      wallet: walletStatusView(wallet),
+      ...(changed ? { earnings: { todayMicroUsd: 0, balanceMicroUsd: 0, jobsServed: 0 }, standing: CLEAR_STANDING } : {}),
+    });
     if (changed) this.money.addressChanged();
     if (wallet.state === "ready" && !this.stopping) this.session.login(changed);
   }

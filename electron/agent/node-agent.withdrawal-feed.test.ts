@@ -6,38 +6,21 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startCoordinator, type RunningCoordinator } from "../../coordinator/coordinator";
-import { openDatabase, type Database } from "../../coordinator/db";
 import { failAndRefund } from "../../coordinator/withdrawal-store";
 import type { NodeState } from "../../shared/control-api";
-import { silentLogger } from "../../shared/logger";
-import type { WithdrawalTerms } from "../../shared/withdrawal";
+import type { WithdrawalView } from "../../shared/withdrawal";
 import { creditNode, memoryKeyStore } from "../../tests/support/withdrawal-fixtures";
-import { ScriptedEngine } from "./agent-fakes.fixture";
-import { NodeAgent } from "./node-agent";
-import { MemorySettingsStore } from "./settings-store";
-import { openWallet, type WalletVault } from "./wallet";
+import { tinyAgentOptionsWith, unconnectedLink } from "./agent-fakes.fixture";
+import { NodeAgent, type NodeAgentOptions } from "./node-agent";
+import { openWallet } from "./wallet";
 import { newWalletSecret } from "./wallet-secret";
+import { startWithdrawalCoordinator, WITHDRAWAL_DESTINATION as DEST, type WithdrawalCoordinator } from "./withdrawal-agent.fixture";
 
-const TERMS: WithdrawalTerms = {
-  chainId: 1337,
-  tokenAddress: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-  tokenSymbol: "TUSD",
-  tokenDecimals: 6,
-  feeMicroUsd: 50_000,
-  minimumMicroUsd: 1_000_000,
-  dailyLimitMicroUsd: 100_000_000,
-  confirmations: 1,
-};
-const DEST = "0x90F8bf6A479f320ead074411a4B0e7944Ea8c9C1";
-
-let db: Database;
-let coordinator: RunningCoordinator;
+let pool: WithdrawalCoordinator;
 let agent: NodeAgent | null = null;
 
 beforeAll(async () => {
-  db = await openDatabase(undefined);
-  coordinator = await startCoordinator({ db, adminToken: "admin-token-for-tests", withdrawals: { terms: TERMS } });
+  pool = await startWithdrawalCoordinator();
 });
 
 afterEach(async () => {
@@ -46,31 +29,41 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await coordinator.close();
-  await db.close();
+  await pool.close();
 });
 
-/** An agent whose coordinator link is a stand-in (the HTTP reads go to the real coordinator); `connection` plays the login. */
-async function startAgent(wallet: WalletVault): Promise<{ agent: NodeAgent; connection: (up: boolean) => void }> {
+/** Starts an agent with a new wallet holding `creditMicroUsd` of earnings; `options` replace the test's own. */
+async function startAgent(creditMicroUsd: number, options: Partial<NodeAgentOptions> = {}): Promise<NodeAgent> {
+  const wallet = await openWallet(memoryKeyStore(newWalletSecret()));
+  if (creditMicroUsd > 0) await creditNode(pool.db, wallet.address, creditMicroUsd);
+  const started = new NodeAgent(tinyAgentOptionsWith(wallet, { coordinatorUrl: pool.coordinator.wsUrl, connect: unconnectedLink, ...options }));
+  agent = started;
+  await started.start();
+  return started;
+}
+
+/**
+ * An agent holding `creditMicroUsd` whose coordinator link is a stand-in (the HTTP reads go to the
+ * real coordinator), once its withdrawals are read; `connection` plays the login.
+ */
+async function readyAgent(creditMicroUsd: number): Promise<{ node: NodeAgent; ready: NodeState; connection: (up: boolean) => void }> {
   let onConnection: (connected: boolean, reason: string) => void = () => {};
-  const started = new NodeAgent({
-    coordinatorUrl: coordinator.wsUrl,
-    model: { id: "tiny", name: "Tiny", path: "/models/tiny.gguf", bytes: 1, demo: true },
-    createEngine: () => new ScriptedEngine(),
-    settings: new MemorySettingsStore(),
-    sandbox: { kind: "bubblewrap", active: true, detail: "bubblewrap: no network" },
-    wallet,
-    logger: silentLogger,
-    agentVersion: "test",
+  const node = await startAgent(creditMicroUsd, {
     withdrawalFollowDelaysMs: [20, 40, 80],
     connect: (handlers) => {
       onConnection = handlers.onConnection;
-      return { connected: false, start() {}, send: () => false, close: async () => {} };
+      return unconnectedLink();
     },
   });
-  agent = started;
-  await started.start();
-  return { agent: started, connection: (up) => onConnection(up, up ? "connected" : "the coordinator went away") };
+  const ready = await stateWhere(node, (s) => s.withdrawals.status === "ready");
+  return { node, ready, connection: (up) => onConnection(up, up ? "connected" : "the coordinator went away") };
+}
+
+/** Asks the agent to withdraw `amountMicroUsd` to {@link DEST}; what it made (failing the test when refused). */
+async function withdraw(node: NodeAgent, amountMicroUsd: number): Promise<WithdrawalView> {
+  const made = await node.withdraw({ to: DEST, amountMicroUsd });
+  if (!made.ok) throw new Error(made.error);
+  return made.value;
 }
 
 /** Waits (bounded) until the agent's state satisfies `check`, and returns that state. */
@@ -88,51 +81,43 @@ async function stateWhere(subject: NodeAgent, check: (state: NodeState) => boole
 async function moveRecord(id: string, status: "sent" | "confirmed"): Promise<string> {
   const at = new Date().toISOString();
   const tx = `0x${randomBytes(32).toString("hex")}`;
-  if (status === "sent") await db.query(`UPDATE withdrawals SET status = 'sent', tx_hash = $2, updated_at = $3 WHERE id = $1`, [id, tx, at]);
-  else await db.query(`UPDATE withdrawals SET status = 'confirmed', block_number = 7, updated_at = $2 WHERE id = $1 AND status = 'sent'`, [id, at]);
+  if (status === "sent") await pool.db.query(`UPDATE withdrawals SET status = 'sent', tx_hash = $2, updated_at = $3 WHERE id = $1`, [id, tx, at]);
+  else await pool.db.query(`UPDATE withdrawals SET status = 'confirmed', block_number = 7, updated_at = $2 WHERE id = $1 AND status = 'sent'`, [id, at]);
   return tx;
 }
 
 describe("the agent's pushed withdrawals", () => {
   it("shows them in the state, follows one from sent to confirmed, and reads the balance again", async () => {
-    const wallet = await openWallet(memoryKeyStore(newWalletSecret()));
-    await creditNode(db, wallet.address, 10_000_000);
-    const { agent: node, connection } = await startAgent(wallet);
+    const { node, ready, connection } = await readyAgent(10_000_000);
     const pushed: NodeState[] = [];
     node.onState((state) => pushed.push(state));
-    const first = await stateWhere(node, (s) => s.withdrawals.status === "ready");
-    expect(first.withdrawals).toEqual({ status: "ready", error: null, items: [] });
+    expect(ready.withdrawals).toEqual({ status: "ready", error: null, items: [] });
     connection(true);
 
-    const made = await node.withdraw({ to: DEST, amountMicroUsd: 2_000_000 });
-    if (!made.ok) throw new Error(made.error);
+    const made = await withdraw(node, 2_000_000);
     // Shown at once, and the balance the withdrawal took is read again without waiting for a credit.
-    expect(pushed.at(-1)?.withdrawals.items[0]).toMatchObject({ id: made.value.id, status: "requested" });
+    expect(pushed.at(-1)?.withdrawals.items[0]).toMatchObject({ id: made.id, status: "requested" });
     await stateWhere(node, (s) => s.earnings.balanceMicroUsd === 10_000_000 - 2_000_000 - 50_000);
 
-    const tx = await moveRecord(made.value.id, "sent");
+    const tx = await moveRecord(made.id, "sent");
     const sent = await stateWhere(node, (s) => s.withdrawals.items[0]?.status === "sent");
     expect(sent.withdrawals.items[0]?.txHash).toBe(tx);
 
     // Earnings released meanwhile (no credit message): the end of the withdrawal brings them in.
-    await creditNode(db, wallet.address, 1_000_000);
-    await moveRecord(made.value.id, "confirmed");
+    await creditNode(pool.db, ready.address, 1_000_000);
+    await moveRecord(made.id, "confirmed");
     const confirmed = await stateWhere(node, (s) => s.withdrawals.items[0]?.status === "confirmed");
-    expect(confirmed.withdrawals).toEqual({ status: "ready", error: null, items: [{ ...made.value, status: "confirmed", txHash: tx, updatedAt: confirmed.withdrawals.items[0]?.updatedAt }] });
+    expect(confirmed.withdrawals).toEqual({ status: "ready", error: null, items: [{ ...made, status: "confirmed", txHash: tx, updatedAt: confirmed.withdrawals.items[0]?.updatedAt }] });
     await stateWhere(node, (s) => s.earnings.balanceMicroUsd === 8_950_000);
   });
 
   it("gives the refunded balance back in the state when a withdrawal fails, and stops following", async () => {
-    const wallet = await openWallet(memoryKeyStore(newWalletSecret()));
-    await creditNode(db, wallet.address, 5_000_000);
-    const { agent: node, connection } = await startAgent(wallet);
-    await stateWhere(node, (s) => s.withdrawals.status === "ready");
+    const { node, connection } = await readyAgent(5_000_000);
     connection(true);
-    const made = await node.withdraw({ to: DEST, amountMicroUsd: 3_000_000 });
-    if (!made.ok) throw new Error(made.error);
+    const made = await withdraw(node, 3_000_000);
     await stateWhere(node, (s) => s.earnings.balanceMicroUsd === 1_950_000);
 
-    await db.transaction((tx) => failAndRefund(tx, made.value.id, "the treasury holds 0 token units", ["requested", "signed"], new Date()));
+    await pool.db.transaction((tx) => failAndRefund(tx, made.id, "the treasury holds 0 token units", ["requested", "signed"], new Date()));
     const failed = await stateWhere(node, (s) => s.withdrawals.items[0]?.status === "failed");
     expect(failed.withdrawals.items[0]?.failureReason).toBe("the treasury holds 0 token units");
     await stateWhere(node, (s) => s.earnings.balanceMicroUsd === 5_000_000);
@@ -140,22 +125,18 @@ describe("the agent's pushed withdrawals", () => {
     // Nothing moves any more: no read follows, so nothing changes in the state however long one waits.
     const pushed: NodeState["withdrawals"][] = [];
     node.onState((state) => pushed.push(state.withdrawals));
-    await db.query(`UPDATE withdrawals SET failure_reason = 'changed after the end' WHERE id = $1`, [made.value.id]);
+    await pool.db.query(`UPDATE withdrawals SET failure_reason = 'changed after the end' WHERE id = $1`, [made.id]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(pushed.every((feed) => feed.items[0]?.failureReason === "the treasury holds 0 token units")).toBe(true);
     expect((await stateWhere(node, () => true)).withdrawals.items[0]?.failureReason).toBe("the treasury holds 0 token units");
   });
 
   it("stops following when the coordinator connection goes, and catches up when it is back", async () => {
-    const wallet = await openWallet(memoryKeyStore(newWalletSecret()));
-    await creditNode(db, wallet.address, 5_000_000);
-    const { agent: node, connection } = await startAgent(wallet);
-    await stateWhere(node, (s) => s.withdrawals.status === "ready");
+    const { node, connection } = await readyAgent(5_000_000);
     connection(true);
-    const made = await node.withdraw({ to: DEST, amountMicroUsd: 1_000_000 });
-    if (!made.ok) throw new Error(made.error);
+    const made = await withdraw(node, 1_000_000);
     connection(false);
-    await moveRecord(made.value.id, "sent");
+    await moveRecord(made.id, "sent");
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await stateWhere(node, () => true)).withdrawals.items[0]?.status).toBe("requested");
     connection(true);
@@ -163,20 +144,7 @@ describe("the agent's pushed withdrawals", () => {
   });
 
   it("says why when the coordinator cannot be reached, instead of loading forever", async () => {
-    const wallet = await openWallet(memoryKeyStore(newWalletSecret()));
-    const node = new NodeAgent({
-      coordinatorUrl: "ws://127.0.0.1:1/v1/node",
-      model: { id: "tiny", name: "Tiny", path: "/models/tiny.gguf", bytes: 1, demo: true },
-      createEngine: () => new ScriptedEngine(),
-      settings: new MemorySettingsStore(),
-      sandbox: { kind: "bubblewrap", active: true, detail: "bubblewrap: no network" },
-      wallet,
-      logger: silentLogger,
-      agentVersion: "test",
-      connect: () => ({ connected: false, start() {}, send: () => false, close: async () => {} }),
-    });
-    agent = node;
-    await node.start();
+    const node = await startAgent(0, { coordinatorUrl: "ws://127.0.0.1:1/v1/node" });
     const state = await stateWhere(node, (s) => s.withdrawals.status === "error");
     expect(state.withdrawals).toEqual({ status: "error", error: "the coordinator at http://127.0.0.1:1 did not answer", items: [] });
   });

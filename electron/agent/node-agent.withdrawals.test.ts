@@ -4,57 +4,28 @@
  * server's HTTP API carries the calls; a locked wallet is refused with the reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCoordinator, type RunningCoordinator } from "../../coordinator/coordinator";
-import { openDatabase, type Database } from "../../coordinator/db";
-import { silentLogger } from "../../shared/logger";
-import type { WithdrawalTerms } from "../../shared/withdrawal";
 import { creditNode, memoryKeyStore } from "../../tests/support/withdrawal-fixtures";
-import { ScriptedEngine } from "./agent-fakes.fixture";
+import { tinyAgentOptionsWith, unconnectedLink } from "./agent-fakes.fixture";
 import { startControlServer } from "./control-server";
 import { KeyStoreError, type KeyStore } from "./key-store";
 import { NodeAgent } from "./node-agent";
-import { MemorySettingsStore } from "./settings-store";
 import { openWallet, WalletVault } from "./wallet";
 import { newWalletSecret } from "./wallet-secret";
 import { coordinatorHttpUrl } from "./withdrawal-client";
+import { startWithdrawalCoordinator, TEST_WITHDRAWAL_TERMS as TERMS, WITHDRAWAL_DESTINATION as DEST, type WithdrawalCoordinator } from "./withdrawal-agent.fixture";
 
-const TERMS: WithdrawalTerms = {
-  chainId: 1337,
-  tokenAddress: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-  tokenSymbol: "TUSD",
-  tokenDecimals: 6,
-  feeMicroUsd: 50_000,
-  minimumMicroUsd: 1_000_000,
-  dailyLimitMicroUsd: 100_000_000,
-  confirmations: 1,
-};
-const DEST = "0x90F8bf6A479f320ead074411a4B0e7944Ea8c9C1";
-
-let db: Database;
-let coordinator: RunningCoordinator;
+let pool: WithdrawalCoordinator;
 
 beforeAll(async () => {
-  db = await openDatabase(undefined);
-  coordinator = await startCoordinator({ db, adminToken: "admin-token-for-tests", withdrawals: { terms: TERMS } });
+  pool = await startWithdrawalCoordinator();
 });
 
 afterAll(async () => {
-  await coordinator.close();
-  await db.close();
+  await pool.close();
 });
 
 function agentWith(wallet: WalletVault): NodeAgent {
-  return new NodeAgent({
-    coordinatorUrl: coordinator.wsUrl,
-    model: { id: "tiny", name: "Tiny", path: "/models/tiny.gguf", bytes: 1, demo: true },
-    createEngine: () => new ScriptedEngine(),
-    settings: new MemorySettingsStore(),
-    sandbox: { kind: "bubblewrap", active: true, detail: "bubblewrap: no network" },
-    wallet,
-    logger: silentLogger,
-    agentVersion: "test",
-    connect: () => ({ connected: false, start() {}, send: () => false, close: async () => {} }),
-  });
+  return new NodeAgent(tinyAgentOptionsWith(wallet, { coordinatorUrl: pool.coordinator.wsUrl, connect: unconnectedLink }));
 }
 
 describe("the agent's withdrawals", () => {
@@ -67,7 +38,7 @@ describe("the agent's withdrawals", () => {
   it("signs with the node's wallet and reaches the coordinator, also through the control server", async () => {
     const wallet = await openWallet(memoryKeyStore(newWalletSecret()));
     const agent = agentWith(wallet);
-    await creditNode(db, wallet.address, 10_000_000);
+    await creditNode(pool.db, wallet.address, 10_000_000);
     const terms = await agent.getWithdrawalTerms();
     expect(terms).toEqual({ ok: true, value: { ...TERMS, address: wallet.address, availableMicroUsd: 10_000_000, withdrawnTodayMicroUsd: 0 } });
     const made = await agent.withdraw({ to: DEST, amountMicroUsd: 2_000_000 });

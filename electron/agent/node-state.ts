@@ -3,6 +3,7 @@
  * sentence saying why, from what the agent knows; plus the sandbox warnings and the state at start.
  */
 import type { NodeActivity, NodeState, SandboxStatus, WalletStatusView } from "../../shared/control-api";
+import { CLEAR_STANDING } from "../../shared/appeal";
 import type { SharingDecision, SignalAvailability, Signals } from "../../shared/sharing-types";
 
 /** Shown on Windows, where the job object contains memory and processes but not files or network. */
@@ -96,6 +97,7 @@ export function initialNodeState(input: {
     signals: { latest: null, available: NO_SIGNALS },
     wallet: input.wallet,
     withdrawals: { status: "loading", error: null, items: [] },
+    standing: CLEAR_STANDING,
   };
 }
 

@@ -10,7 +10,15 @@ import { createHash } from "node:crypto";
 import { privateKeyToAccount } from "viem/accounts";
 import { silentLogger, type Logger } from "../../shared/logger";
 import type { Receipt } from "../../shared/protocol";
-import { loginTypedData, receiptTypedData, withdrawalReadTypedData, withdrawalTypedData } from "../../shared/typed-data";
+import {
+  appealTypedData,
+  earningsRequestTypedData,
+  loginTypedData,
+  receiptTypedData,
+  standingReadTypedData,
+  withdrawalReadTypedData,
+  withdrawalTypedData,
+} from "../../shared/typed-data";
 import type { WithdrawalMessage } from "../../shared/withdrawal";
 import { KeyStoreError, type KeyStore } from "./key-store";
 import { addressOf, displayPhrase, newWalletSecret, secretFromPhrase, type PhraseKind, type PrivateKeyHex, type WalletSecret } from "./wallet-secret";
@@ -20,10 +28,16 @@ export interface NodeWallet {
   readonly address: `0x${string}`;
   signLogin(nonce: string, coordinatorId: string): Promise<`0x${string}`>;
   signReceipt(receipt: Omit<Receipt, "signature">): Promise<Receipt>;
-  /** Signs a request to pay this node's earnings out to `message.to`. */
+  /** Signs a request to pay this node's earnings out to `message.to`, at coordinator `message.coordinator`. */
   signWithdrawal(message: WithdrawalMessage): Promise<`0x${string}`>;
-  /** Signs a read of this node's own withdrawals, valid until `deadline` (unix seconds). */
-  signWithdrawalRead(deadline: number): Promise<`0x${string}`>;
+  /** Signs a read of this node's own withdrawals at `coordinator` (its id), valid until `deadline` (unix seconds). */
+  signWithdrawalRead(deadline: number, coordinator: string): Promise<`0x${string}`>;
+  /** Signs a read of this node's earnings at `coordinator` (its id), made at `timestamp` (epoch ms). */
+  signEarningsRequest(timestamp: number, coordinator: string): Promise<`0x${string}`>;
+  /** Signs the owner's appeal against this node's quarantine at `coordinator`, made at `timestamp` (epoch ms). */
+  signAppeal(statement: string, timestamp: number, coordinator: string): Promise<`0x${string}`>;
+  /** Signs a read of this node's standing (quarantine, appeal) at `coordinator`, made at `timestamp` (epoch ms). */
+  signStandingRead(timestamp: number, coordinator: string): Promise<`0x${string}`>;
 }
 
 /** The signer of one private key. */
@@ -37,7 +51,10 @@ function walletFromKey(key: PrivateKeyHex): NodeWallet {
       return { ...receipt, signature };
     },
     signWithdrawal: (message) => account.signTypedData(withdrawalTypedData(message)),
-    signWithdrawalRead: (deadline) => account.signTypedData(withdrawalReadTypedData(account.address, deadline)),
+    signWithdrawalRead: (deadline, coordinator) => account.signTypedData(withdrawalReadTypedData(account.address, deadline, coordinator)),
+    signEarningsRequest: (timestamp, coordinator) => account.signTypedData(earningsRequestTypedData(account.address, timestamp, coordinator)),
+    signAppeal: (statement, timestamp, coordinator) => account.signTypedData(appealTypedData(account.address, statement, timestamp, coordinator)),
+    signStandingRead: (timestamp, coordinator) => account.signTypedData(standingReadTypedData(account.address, timestamp, coordinator)),
   };
 }
 
@@ -153,8 +170,20 @@ export class WalletVault implements NodeWallet {
     return this.ready().signWithdrawal(message);
   }
 
-  async signWithdrawalRead(deadline: number): Promise<`0x${string}`> {
-    return this.ready().signWithdrawalRead(deadline);
+  async signWithdrawalRead(deadline: number, coordinator: string): Promise<`0x${string}`> {
+    return this.ready().signWithdrawalRead(deadline, coordinator);
+  }
+
+  async signEarningsRequest(timestamp: number, coordinator: string): Promise<`0x${string}`> {
+    return this.ready().signEarningsRequest(timestamp, coordinator);
+  }
+
+  async signAppeal(statement: string, timestamp: number, coordinator: string): Promise<`0x${string}`> {
+    return this.ready().signAppeal(statement, timestamp, coordinator);
+  }
+
+  async signStandingRead(timestamp: number, coordinator: string): Promise<`0x${string}`> {
+    return this.ready().signStandingRead(timestamp, coordinator);
   }
 
   private ready(): NodeWallet {

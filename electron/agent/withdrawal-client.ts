@@ -1,7 +1,8 @@
 /**
  * The node's side of withdrawals: it asks the wallet to sign a request and posts it to the
  * coordinator over HTTP (the same host and port as the node's WebSocket), and reads its own
- * history with a signed read. A request that gets no answer is posted again with the very same
+ * history with a signed read. Both name the coordinator's id (coordinator-identity.ts), so no
+ * other coordinator can take them. A request that gets no answer is posted again with the very same
  * signature and nonce, which the coordinator answers with the first one's result: a lost
  * answer never makes a second withdrawal.
  */
@@ -19,6 +20,7 @@ import {
   type WithdrawalTermsView,
   type WithdrawalView,
 } from "../../shared/withdrawal";
+import { CoordinatorIdentity } from "./coordinator-identity";
 import type { NodeWallet } from "./wallet";
 
 /** How long a signed request stays valid (seconds). */
@@ -39,6 +41,8 @@ export interface WithdrawalClientOptions {
   /** The coordinator's node WebSocket URL (as the node connects to it). */
   readonly coordinatorUrl: string;
   readonly wallet: Pick<NodeWallet, "address" | "signWithdrawal" | "signWithdrawalRead">;
+  /** Where the coordinator's id comes from (default: asked at coordinatorUrl's HTTP address). */
+  readonly identity?: CoordinatorIdentity;
   readonly fetch?: typeof fetch;
   /** Epoch ms. */
   readonly now?: () => number;
@@ -67,11 +71,13 @@ export class WithdrawalClient {
   private readonly base: string;
   private readonly fetch: typeof fetch;
   private readonly now: () => number;
+  private readonly identity: CoordinatorIdentity;
 
   constructor(private readonly options: WithdrawalClientOptions) {
     this.base = coordinatorHttpUrl(options.coordinatorUrl);
     this.fetch = options.fetch ?? globalThis.fetch;
     this.now = options.now ?? Date.now;
+    this.identity = options.identity ?? new CoordinatorIdentity(this.base, this.fetch, options.timeoutMs);
   }
 
   /** The terms, the available balance and what was withdrawn today. */
@@ -115,6 +121,7 @@ export class WithdrawalClient {
       nonce: `0x${randomBytes(32).toString("hex")}` as `0x${string}`,
       chainId: terms.data.chainId,
       deadline: Math.floor(this.now() / 1000) + REQUEST_VALIDITY_SECONDS,
+      coordinator: await this.identity.id(),
     };
     const signature = await this.options.wallet.signWithdrawal(message);
     const body = { node: this.options.wallet.address, ...message, signature };
@@ -124,6 +131,7 @@ export class WithdrawalClient {
       if (reply.ok) break;
     }
     if (!reply.ok) return { ok: false, error: `${reply.error}; the request was not confirmed, ask for the history before trying again` };
+    if (reply.status === 401) this.identity.forget();
     if (reply.status !== 200 && reply.status !== 201) return { ok: false, error: errorMessage(reply.body, reply.status) };
     const answer = withdrawalReplySchema.safeParse(reply.body);
     if (!answer.success) return { ok: false, error: "The coordinator's answer is not in a form this node understands." };
@@ -132,13 +140,14 @@ export class WithdrawalClient {
 
   private async history(): Promise<Result<WithdrawalHistory>> {
     const deadline = Math.floor(this.now() / 1000) + READ_VALIDITY_SECONDS;
-    const signature = await this.options.wallet.signWithdrawalRead(deadline);
+    const signature = await this.options.wallet.signWithdrawalRead(deadline, await this.identity.id());
     const reply = await this.call("GET", "/v1/nodes/withdrawals", undefined, {
       [NODE_AUTH_HEADERS.node]: this.options.wallet.address,
       [NODE_AUTH_HEADERS.deadline]: String(deadline),
       [NODE_AUTH_HEADERS.signature]: signature,
     });
     if (!reply.ok) return { ok: false, error: reply.error };
+    if (reply.status === 401) this.identity.forget();
     if (reply.status !== 200) return { ok: false, error: errorMessage(reply.body, reply.status) };
     const history = withdrawalHistorySchema.safeParse(reply.body);
     if (!history.success) return { ok: false, error: "The coordinator's withdrawal history is not in a form this node understands." };

@@ -19,7 +19,7 @@ export async function runCoordinatorCommand(values: CliValues, io: CliIo): Promi
   const adminToken = process.env.OFFPEAK_ADMIN_TOKEN || randomBytes(24).toString("hex");
   // A wrong payout setting stops the start before the database is opened.
   const withdrawals = (await withdrawalOptionsFromEnv(process.env)) ?? undefined;
-  const { feeBps, verificationWindowMs } = ledgerSettingsFromEnv(process.env);
+  const { feeBps, verificationWindowMs, appealWindowMs } = ledgerSettingsFromEnv(process.env);
   const cluster = clusterOptionsFromEnv(process.env, values.db);
   const db = await openDatabase(values.db);
   let coordinator;
@@ -27,7 +27,7 @@ export async function runCoordinatorCommand(values: CliValues, io: CliIo): Promi
     // PGlite is opened by one process only, so every job still running in it was left by a
     // coordinator that stopped without closing it; on PostgreSQL other instances may be running.
     const orphanJobs = { soleInstance: !isPostgresUrl(values.db) };
-    coordinator = await startCoordinator({ db, adminToken, port: parsePort(values.port) ?? 0, host: values.host, logger, withdrawals, feeBps, verificationWindowMs, cluster, orphanJobs });
+    coordinator = await startCoordinator({ db, adminToken, port: parsePort(values.port) ?? 0, host: values.host, logger, withdrawals, feeBps, verificationWindowMs, appealWindowMs, cluster, orphanJobs });
   } catch (error) {
     await db.close();
     throw error;

@@ -11,6 +11,7 @@ import { runStatusCommand } from "./status-command";
 import { runEarningsCommand } from "./earnings-command";
 import { runWithdrawCommand } from "./withdraw-command";
 import { runWalletCommand } from "./wallet-command";
+import { runAppealCommand } from "./appeal-command";
 
 export const USAGE = `Usage: offpeak <command> [options]
 
@@ -31,6 +32,8 @@ Commands:
   wallet restore [--yes] [--data-dir DIR]                    replace the key with a backup phrase read from stdin
   withdraw     --to 0x… --amount 12.50 [--yes] [--data-dir DIR]   pay available earnings out to an address (shows the fee, asks first)
   withdraw     --history [--json] [--data-dir DIR]           past withdrawals, their status and transaction hash
+  appeal       "<statement>" [--data-dir DIR]                appeal this node's quarantine (signed by the node; at most 1,000 characters)
+  appeal       --status [--json] [--data-dir DIR]            the quarantine, the appeal and the operator's decision
 
 Common: --verbose (log everything to stderr), --help`;
 
@@ -64,6 +67,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   if (command === "earnings") return runEarningsCommand(rest, io);
   if (command === "withdraw") return runWithdrawCommand(rest, io);
   if (command === "wallet") return runWalletCommand(rest, io);
+  if (command === "appeal") return runAppealCommand(rest, io);
   let parsed;
   try {
     parsed = parseArgs({

@@ -31,6 +31,7 @@ const VALID: Record<ControlMethod, unknown[]> = {
   getWithdrawalTerms: [],
   withdraw: [{ to: "0x90F8bf6A479f320ead074411a4B0e7944Ea8c9C1", amountMicroUsd: 5_000_000 }],
   listWithdrawals: [],
+  appeal: ["The GPU driver was updated that night."],
   getEarnings: ["7d"],
   getWallet: [],
   unlockWallet: [],
@@ -77,6 +78,10 @@ const INVALID: Record<ControlMethod, { args: unknown[]; error: RegExp }[]> = {
     { args: ["0x90F8bf6A479f320ead074411a4B0e7944Ea8c9C1"], error: /withdraw expects/ },
   ],
   listWithdrawals: [{ args: ["all"], error: /listWithdrawals takes no argument/ }],
+  appeal: [
+    { args: [], error: /appeal expects the owner's statement/ },
+    { args: [{ text: "hi" }], error: /appeal expects the owner's statement/ },
+  ],
   getEarnings: [
     { args: ["1y"], error: /getEarnings expects a period/ },
     { args: [], error: /getEarnings expects a period/ },

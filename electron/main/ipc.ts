@@ -37,6 +37,7 @@ const PAYLOAD_ERRORS: Readonly<Record<ControlMethod, string>> = {
   getWithdrawalTerms: "getWithdrawalTerms takes no argument.",
   withdraw: "withdraw expects {to, amountMicroUsd}: an address and a whole, positive number of micro-USD.",
   listWithdrawals: "listWithdrawals takes no argument.",
+  appeal: "appeal expects the owner's statement as text.",
   getWallet: "getWallet takes no argument.",
   unlockWallet: "unlockWallet takes no argument.",
   backupWallet: "backupWallet needs the owner's confirmation: true.",

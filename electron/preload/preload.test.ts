@@ -80,6 +80,13 @@ const CASES: { method: ControlMethod; call: (a: ControlApi) => Promise<unknown>;
     bad: { ...SAMPLE_WITHDRAWAL, status: "pending" },
   },
   { method: "listWithdrawals", call: (a) => a.listWithdrawals(), args: [], value: [SAMPLE_WITHDRAWAL], bad: [{ id: "wd_1" }] },
+  {
+    method: "appeal",
+    call: (a) => a.appeal("The driver was updated."),
+    args: ["The driver was updated."],
+    value: { id: "7", status: "open", statement: "The driver was updated.", createdAt: 1, decidedAt: null, reason: null },
+    bad: { id: "7", status: "pending" },
+  },
   { method: "getWallet", call: (a) => a.getWallet(), args: [], value: { ...sampleWalletStatus(), address: SAMPLE_ADDRESS }, bad: { address: SAMPLE_ADDRESS } },
   {
     method: "unlockWallet",
@@ -115,6 +122,7 @@ describe("preload bridge", () => {
         "getWithdrawalTerms",
         "withdraw",
         "listWithdrawals",
+        "appeal",
         "getSettings",
         "getState",
         "getWallet",

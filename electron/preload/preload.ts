@@ -63,6 +63,7 @@ export function createBridge(ipc: BridgeIpc, options: BridgeOptions = {}): Contr
     getWithdrawalTerms: () => call("getWithdrawalTerms"),
     withdraw: (request) => call("withdraw", request),
     listWithdrawals: () => call("listWithdrawals"),
+    appeal: (statement) => call("appeal", statement),
     getWallet: () => call("getWallet"),
     unlockWallet: () => call("unlockWallet"),
     backupWallet: (confirm) => call("backupWallet", confirm),

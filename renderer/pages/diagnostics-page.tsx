@@ -1,11 +1,13 @@
 /**
  * Diagnostics — "Why am I not getting jobs?": what this machine says about itself (its rules,
  * the Share switch, model, worker, sandbox) and what the coordinator sees (demand for the model,
- * other nodes, the queue, its notes), with Refresh.
+ * other nodes, the queue, its notes), with Refresh; and, while the node is quarantined, the
+ * owner's appeal (appeal-card.tsx).
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Diagnostics, NodeState } from "../../shared/control-api";
 import { StatusMessage } from "../components/status-message";
+import { AppealCard } from "../components/appeal-card";
 import { nodeProblems } from "../diagnostics-problems";
 import { useNodeStateStore } from "../use-node-state";
 
@@ -133,6 +135,7 @@ export function DiagnosticsPage(props: { state: NodeState; connected: boolean })
           The dashboard lost the connection to the node; Refresh works again once it is back.
         </p>
       )}
+      <AppealCard standing={props.state.standing} connected={props.connected} />
       {view.status === "loading" && <StatusMessage kind="loading" title="Asking the node and the network…" />}
       {view.status === "error" && (
         <StatusMessage kind="error" title="Could not run the diagnostics">

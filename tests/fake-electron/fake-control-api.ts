@@ -28,6 +28,7 @@ import { sampleEarningsView } from "./fake-earnings";
 import { FakeWallet, SAMPLE_ADDRESS, sampleWalletStatus } from "./fake-wallet";
 import { FakeWithdrawals } from "./fake-withdrawals";
 import type { WithdrawalAsk } from "../../shared/withdrawal";
+import { CLEAR_STANDING, statementProblem, type AppealView } from "../../shared/appeal";
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
@@ -85,6 +86,7 @@ export function sampleNodeState(overrides: Partial<NodeState> = {}): NodeState {
     },
     wallet: sampleWalletStatus(),
     withdrawals: { status: "ready", error: null, items: [] },
+    standing: CLEAR_STANDING,
     ...overrides,
   };
 }
@@ -388,6 +390,26 @@ export class FakeControlApi implements ControlApi {
   getWithdrawalTerms = () => (this.failWith !== null ? Promise.resolve({ ok: false as const, error: this.failWith }) : this.withdrawals.getTerms());
   withdraw = (request: WithdrawalAsk) => this.withdrawals.withdraw(request);
   listWithdrawals = () => (this.failWith !== null ? Promise.resolve({ ok: false as const, error: this.failWith }) : this.withdrawals.list());
+
+  /** Statements appealed, in order; while `appealGate` is set an appeal waits for it; `appealRefusal` refuses the next. */
+  readonly appeals: string[] = [];
+  appealGate: Promise<void> | null = null;
+  appealRefusal: string | null = null;
+  async appeal(statement: string): Promise<Result<AppealView>> {
+    // As the agent does: a statement it cannot send is refused before anything is signed.
+    const problem = statementProblem(statement);
+    if (problem !== null) return { ok: false, error: `Cannot send this appeal: ${problem}.` };
+    await this.appealGate;
+    if (this.appealRefusal !== null) {
+      const error = this.appealRefusal;
+      this.appealRefusal = null;
+      return { ok: false, error };
+    }
+    this.appeals.push(statement.trim());
+    const appeal: AppealView = { id: String(this.appeals.length), status: "open", statement: statement.trim(), createdAt: Date.UTC(2025, 2, 2, 9, 0), decidedAt: null, reason: null };
+    this.update({ standing: { ...this.current.standing, appeal, forfeitAt: null } });
+    return { ok: true, value: appeal };
+  }
 
   /** Calls of showLogs and exportLogs, in order. */
   readonly logCalls: ("show" | "export")[] = [];

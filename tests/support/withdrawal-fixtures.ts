@@ -49,18 +49,22 @@ export async function ledgerSums(db: Database): Promise<{ balances: number; entr
   return { balances: toSafeInteger(b.rows[0]?.s), entries: toSafeInteger(e.rows[0]?.s) };
 }
 
-/** A withdrawal request signed by `signer`, naming `node` (the signer unless overridden). */
+/**
+ * A withdrawal request signed by `signer` for the coordinator `desk` names (its id and chain),
+ * naming `node` (the signer unless overridden).
+ */
 export async function signedRequest(
   signer: NodeWallet,
-  terms: Pick<WithdrawalTerms, "chainId">,
+  desk: Pick<WithdrawalTerms, "chainId"> & { readonly coordinatorId: string },
   fields: { to: string; amountMicroUsd: number; deadline: number; nonce?: `0x${string}`; chainId?: number; node?: string },
 ): Promise<SignedWithdrawal> {
   const message = {
     to: fields.to as `0x${string}`,
     amountMicroUsd: fields.amountMicroUsd,
     nonce: fields.nonce ?? (`0x${randomBytes(32).toString("hex")}` as `0x${string}`),
-    chainId: fields.chainId ?? terms.chainId,
+    chainId: fields.chainId ?? desk.chainId,
     deadline: fields.deadline,
+    coordinator: desk.coordinatorId,
   };
   const signature = await signer.signWithdrawal(message);
   return { node: fields.node ?? signer.address, ...message, signature };

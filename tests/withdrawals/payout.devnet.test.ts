@@ -124,7 +124,7 @@ describeOnEachDatabase("payouts on a devnet", (target) => {
 
   it("pays a replayed request once", async () => {
     const to = freshDestination();
-    const body = await signedRequest(wallet, terms, { to, amountMicroUsd: 7 * USD, deadline: Math.floor(Date.now() / 1000) + 600 });
+    const body = await signedRequest(wallet, { ...terms, coordinatorId: coordinator.coordinatorId }, { to, amountMicroUsd: 7 * USD, deadline: Math.floor(Date.now() / 1000) + 600 });
     expect((await postWithdrawal(coordinator.url, body)).status).toBe(201);
     await worker().tick();
     const replay = await postWithdrawal(coordinator.url, body);

@@ -34,6 +34,8 @@ describeOnEachDatabase("withdrawal requests", (target) => {
   let wallet: NodeWallet;
   let client: WithdrawalClient;
   const seconds = () => Math.floor(now / 1000);
+  /** What a request signed for this coordinator names: its chain and its id. */
+  const desk = () => ({ chainId: TERMS.chainId, coordinatorId: coordinator.coordinatorId });
 
   beforeAll(async () => {
     db = await openDatabase(target.target());
@@ -77,7 +79,7 @@ describeOnEachDatabase("withdrawal requests", (target) => {
 
   it("answers a replayed request with the first one's withdrawal and moves nothing more", async () => {
     await creditNode(db, wallet.address, 30_000_000);
-    const body = await signedRequest(wallet, TERMS, { to: DEST, amountMicroUsd: 10_000_000, deadline: seconds() + 600 });
+    const body = await signedRequest(wallet, desk(), { to: DEST, amountMicroUsd: 10_000_000, deadline: seconds() + 600 });
     const first = await postWithdrawal(coordinator.url, body);
     expect(first.status).toBe(201);
     expect(first.body.replayed).toBe(false);
@@ -88,7 +90,7 @@ describeOnEachDatabase("withdrawal requests", (target) => {
     expect(second.body.withdrawal).toEqual(first.body.withdrawal);
     expect(await available()).toBe(left);
     // The same nonce for another amount is refused, not paid.
-    const other = await signedRequest(wallet, TERMS, { to: DEST, amountMicroUsd: 6_000_000, deadline: seconds() + 600, nonce: body.nonce as `0x${string}` });
+    const other = await signedRequest(wallet, desk(), { to: DEST, amountMicroUsd: 6_000_000, deadline: seconds() + 600, nonce: body.nonce as `0x${string}` });
     const conflict = await postWithdrawal(coordinator.url, other);
     expect(conflict.status).toBe(409);
     expect(conflict.body.error?.code).toBe("nonce_reused");
@@ -100,25 +102,25 @@ describeOnEachDatabase("withdrawal requests", (target) => {
   it("refuses a request signed by another key than the node it names", async () => {
     await creditNode(db, wallet.address, 30_000_000);
     const thief = await randomNodeWallet();
-    const body = await signedRequest(thief, TERMS, { to: DEST, amountMicroUsd: 10_000_000, deadline: seconds() + 600, node: wallet.address });
+    const body = await signedRequest(thief, desk(), { to: DEST, amountMicroUsd: 10_000_000, deadline: seconds() + 600, node: wallet.address });
     const reply = await postWithdrawal(coordinator.url, body);
     expect(reply.status).toBe(401);
     expect(reply.body.error?.code).toBe("invalid_signature");
     // A signature over other fields than those sent is refused the same way.
-    const tampered = { ...(await signedRequest(wallet, TERMS, { to: DEST, amountMicroUsd: 5_000_000, deadline: seconds() + 600 })), amountMicroUsd: 25_000_000 };
+    const tampered = { ...(await signedRequest(wallet, desk(), { to: DEST, amountMicroUsd: 5_000_000, deadline: seconds() + 600 })), amountMicroUsd: 25_000_000 };
     expect((await postWithdrawal(coordinator.url, tampered)).status).toBe(401);
     expect(await available()).toBe(30_000_000);
   });
 
   it("refuses an expired deadline, another chain, and a body that is not a request", async () => {
     await creditNode(db, wallet.address, 30_000_000);
-    const expired = await postWithdrawal(coordinator.url, await signedRequest(wallet, TERMS, { to: DEST, amountMicroUsd: 10_000_000, deadline: seconds() }));
+    const expired = await postWithdrawal(coordinator.url, await signedRequest(wallet, desk(), { to: DEST, amountMicroUsd: 10_000_000, deadline: seconds() }));
     expect([expired.status, expired.body.error?.code]).toEqual([400, "deadline_passed"]);
-    const chain = await postWithdrawal(coordinator.url, await signedRequest(wallet, TERMS, { to: DEST, amountMicroUsd: 10_000_000, deadline: seconds() + 60, chainId: 1 }));
+    const chain = await postWithdrawal(coordinator.url, await signedRequest(wallet, desk(), { to: DEST, amountMicroUsd: 10_000_000, deadline: seconds() + 60, chainId: 1 }));
     expect([chain.status, chain.body.error?.code]).toEqual([400, "wrong_chain"]);
     const junk = await postWithdrawal(coordinator.url, "{not json");
     expect([junk.status, junk.body.error?.code]).toEqual([400, "invalid_json"]);
-    const fraction = await postWithdrawal(coordinator.url, { ...(await signedRequest(wallet, TERMS, { to: DEST, amountMicroUsd: 10_000_000, deadline: seconds() + 60 })), amountMicroUsd: 10.5 });
+    const fraction = await postWithdrawal(coordinator.url, { ...(await signedRequest(wallet, desk(), { to: DEST, amountMicroUsd: 10_000_000, deadline: seconds() + 60 })), amountMicroUsd: 10.5 });
     expect([fraction.status, fraction.body.error?.code]).toEqual([400, "invalid_body"]);
     expect(await available()).toBe(30_000_000);
   });
@@ -148,7 +150,7 @@ describeOnEachDatabase("withdrawal requests", (target) => {
     const typo = DEST.replace("F8bf", "F8Bf");
     expect(await client.withdraw({ to: lower, amountMicroUsd: 10_000_000 })).toEqual({ ok: false, error: expect.stringMatching(/EIP-55 capitals/) });
     // EIP-712 hashes an address whatever its case, so one signature covers every spelling.
-    const signed = await signedRequest(wallet, TERMS, { to: lower, amountMicroUsd: 10_000_000, deadline: seconds() + 60 });
+    const signed = await signedRequest(wallet, desk(), { to: lower, amountMicroUsd: 10_000_000, deadline: seconds() + 60 });
     for (const to of [lower, typo, DEST.toUpperCase().replace("0X", "0x"), "0x0000000000000000000000000000000000000000", "0x1234"]) {
       const reply = await postWithdrawal(coordinator.url, { ...signed, to });
       expect([to, reply.status, reply.body.error?.code]).toEqual([to, 400, "invalid_destination"]);
@@ -158,7 +160,7 @@ describeOnEachDatabase("withdrawal requests", (target) => {
 
   it("lets exactly one of several requests racing for the same balance pass", async () => {
     await creditNode(db, wallet.address, 12_000_000);
-    const bodies = await Promise.all(Array.from({ length: 6 }, () => signedRequest(wallet, TERMS, { to: DEST, amountMicroUsd: 10_000_000, deadline: seconds() + 600 })));
+    const bodies = await Promise.all(Array.from({ length: 6 }, () => signedRequest(wallet, desk(), { to: DEST, amountMicroUsd: 10_000_000, deadline: seconds() + 600 })));
     const replies = await Promise.all(bodies.map((body) => postWithdrawal(coordinator.url, body)));
     const statuses = replies.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 422, 422, 422, 422, 422]);
@@ -166,7 +168,7 @@ describeOnEachDatabase("withdrawal requests", (target) => {
     expect(await available()).toBe(1_900_000);
     // The same signed request sent many times at once still makes one withdrawal.
     await creditNode(db, wallet.address, 10_100_000);
-    const same = await signedRequest(wallet, TERMS, { to: DEST, amountMicroUsd: 10_000_000, deadline: seconds() + 600 });
+    const same = await signedRequest(wallet, desk(), { to: DEST, amountMicroUsd: 10_000_000, deadline: seconds() + 600 });
     const copies = await Promise.all(Array.from({ length: 5 }, () => postWithdrawal(coordinator.url, same)));
     expect(copies.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
     expect(new Set(copies.map((r) => r.body.withdrawal?.id)).size).toBe(1);
@@ -179,12 +181,12 @@ describeOnEachDatabase("withdrawal requests", (target) => {
     expect((await fetch(url)).status).toBe(401);
     const other = await randomNodeWallet();
     const deadline = String(seconds() + 60);
-    const forged = await fetch(url, { headers: { "x-offpeak-node": wallet.address, "x-offpeak-deadline": deadline, "x-offpeak-signature": await other.signWithdrawalRead(Number(deadline)) } });
+    const forged = await fetch(url, { headers: { "x-offpeak-node": wallet.address, "x-offpeak-deadline": deadline, "x-offpeak-signature": await other.signWithdrawalRead(Number(deadline), coordinator.coordinatorId) } });
     expect(forged.status).toBe(401);
     const stale = String(seconds() - 1);
-    const expired = await fetch(url, { headers: { "x-offpeak-node": wallet.address, "x-offpeak-deadline": stale, "x-offpeak-signature": await wallet.signWithdrawalRead(Number(stale)) } });
+    const expired = await fetch(url, { headers: { "x-offpeak-node": wallet.address, "x-offpeak-deadline": stale, "x-offpeak-signature": await wallet.signWithdrawalRead(Number(stale), coordinator.coordinatorId) } });
     expect(expired.status).toBe(401);
-    const own = await fetch(url, { headers: { "x-offpeak-node": wallet.address, "x-offpeak-deadline": deadline, "x-offpeak-signature": await wallet.signWithdrawalRead(Number(deadline)) } });
+    const own = await fetch(url, { headers: { "x-offpeak-node": wallet.address, "x-offpeak-deadline": deadline, "x-offpeak-signature": await wallet.signWithdrawalRead(Number(deadline), coordinator.coordinatorId) } });
     expect(own.status).toBe(200);
     expect(await own.json()).toMatchObject({ terms: TERMS, availableMicroUsd: 0, withdrawals: [] });
   });
