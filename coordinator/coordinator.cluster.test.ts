@@ -4,8 +4,6 @@
  * failover, to A). Requests are served across the instances over LISTEN/NOTIFY, billed once in
  * the shared ledger, cancelled across them, and fail over when a node or a whole instance dies.
  */
-import { fork, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import OpenAI from "openai";
 import { splitCost, type ModelPrice } from "../shared/money";
@@ -16,9 +14,8 @@ import { consumerAccountId, Ledger, nodePendingAccountId } from "./ledger";
 import { SimNode } from "./test-support/sim-node";
 import { TEST_ADMIN_TOKEN, TEST_PRICE, waitUntil } from "./test-support/harness";
 import { completionServedBy } from "./test-support/served-completion";
-import type { ClusterInstanceReply } from "./test-support/cluster-instance";
+import { startClusterInstance, stopClusterInstance, type ClusterInstance } from "./test-support/cluster-process";
 
-const SCRIPT = fileURLToPath(new URL("./test-support/cluster-instance.ts", import.meta.url));
 const TOKENS = ["Once", " upon", " a", " time"];
 const LONG = Array.from({ length: 40 }, (_, i) => ` w${i}`);
 const PROMPT_TOKENS = 6;
@@ -26,43 +23,9 @@ const CREDIT = 50_000_000;
 const HEARTBEAT_MS = 300;
 const HALF_PRICE: ModelPrice = { inputMicroUsdPerMTok: TEST_PRICE.inputMicroUsdPerMTok / 2, outputMicroUsdPerMTok: TEST_PRICE.outputMicroUsdPerMTok / 2 };
 
-interface Instance {
-  readonly url: string;
-  readonly wsUrl: string;
-  readonly instanceId: string;
-  readonly child: ChildProcess;
-}
-
-function startInstance(dbUrl: string, instanceId: string): Promise<Instance> {
-  const env = { ...process.env, OFFPEAK_TEST_DB: dbUrl, OFFPEAK_CLUSTER: "1", OFFPEAK_INSTANCE_ID: instanceId, OFFPEAK_CLUSTER_HEARTBEAT_MS: String(HEARTBEAT_MS) };
-  const child = fork(SCRIPT, [], { execArgv: ["--import", "tsx"], env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  return new Promise<Instance>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`instance ${instanceId} did not start in time`)), 60_000);
-    child.once("message", (m: ClusterInstanceReply) => {
-      clearTimeout(timer);
-      if (m.type === "ready") resolve({ ...m, child });
-      else reject(new Error(`instance ${instanceId} failed: ${m.error}`));
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`instance ${instanceId} exited while starting (code ${code})`));
-    });
-  }).catch((err: unknown) => {
-    child.kill("SIGKILL");
-    throw err;
-  });
-}
-
-async function stopInstance(instance: Instance | undefined, signal?: "SIGKILL"): Promise<void> {
-  const child = instance?.child;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  if (signal) child.kill(signal);
-  else child.send({ cmd: "stop" });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
+type Instance = ClusterInstance;
+const startInstance = (dbUrl: string, instanceId: string) => startClusterInstance(dbUrl, instanceId, { OFFPEAK_CLUSTER_HEARTBEAT_MS: String(HEARTBEAT_MS) });
+const stopInstance = stopClusterInstance;
 
 const skip = postgresSkipReason();
 

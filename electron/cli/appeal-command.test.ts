@@ -4,42 +4,29 @@
  * statement goes to the node, a bad one is refused before anything is sent, and `--status`
  * prints the quarantine and the operator's decision.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeControlApi } from "../../tests/fake-electron/fake-control-api";
 import { CLEAR_STANDING } from "../../shared/appeal";
-import { writeControlFile } from "../agent/control-file";
-import { startControlServer, type ControlServer } from "../agent/control-server";
-import { prepareDataDir } from "../agent/data-dir";
+import { startCliNode, type CliNode } from "./cli-node.fixture";
 import { main } from "./main";
 
 describe("offpeak appeal", () => {
-  let dir: string;
   let control: FakeControlApi;
-  let server: ControlServer;
+  let node: CliNode;
   let out: string[];
   let err: string[];
   const io = () => ({ out: (l: string) => out.push(l), err: (l: string) => err.push(l), stopSignal: new Promise<void>(() => {}) });
-  const data = () => join(dir, "data");
+  const data = () => node.dataDir;
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "offpeak-cli-appeal-"));
-    const staticDir = join(dir, "renderer");
-    await mkdir(staticDir);
-    await writeFile(join(staticDir, "index.html"), "<!doctype html>");
     control = new FakeControlApi();
     control.update({ standing: { ...CLEAR_STANDING, quarantine: { reason: "answered a known-answer check wrongly", since: Date.UTC(2025, 2, 1) } } });
-    server = await startControlServer({ control, staticDir });
-    const paths = await prepareDataDir(data());
-    await writeControlFile(paths.controlFile, { pid: process.pid, port: server.port, token: server.token, dashboardUrl: server.url, startedAt: Date.now() });
+    node = await startCliNode(control, "appeal");
     out = [];
     err = [];
   });
   afterEach(async () => {
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
+    await node.close();
   });
 
   it("sends the statement to the node, which signs and files it", async () => {
@@ -75,7 +62,7 @@ describe("offpeak appeal", () => {
   });
 
   it("says so when no node is running", async () => {
-    await server.close();
+    await node.server.close();
     expect(await main(["appeal", "Hello.", "--data-dir", data()], io())).toBe(3);
     expect(err.join("\n")).toMatch(/not answering/);
   });
