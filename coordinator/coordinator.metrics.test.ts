@@ -63,7 +63,8 @@ describe("metrics", () => {
 
   it("count nodes by state, jobs by outcome, tokens, latencies, errors and failovers", async () => {
     const steady = await node({ models: ["x-metrics"], capacity: 2 });
-    await node({ models: ["x-metrics"], failAfterTokens: { count: 2, code: "worker_crashed" } });
+    // Connected after the steady node, so it wins the first tie (most recently idle) and breaks off.
+    const flaky = await node({ models: ["x-metrics"], failAfterTokens: { count: 2, code: "worker_crashed" } });
     await node({ models: ["x-refuse"], failWith: { code: "invalid_request", retryable: false } });
     const paused = await node({ models: ["x-metrics"] });
     paused.sendStatus({ sharing: false });
@@ -86,7 +87,9 @@ describe("metrics", () => {
     expect(m.get('offpeak_jobs_total{kind="completion",outcome="error"}')).toBe(1);
     expect(m.get('offpeak_job_errors_total{code="invalid_request"}')).toBe(1);
     expect(m.get('offpeak_tokens_total{type="completion"}')).toBe((first.usage?.completion_tokens ?? 0) + (second.usage?.completion_tokens ?? 0));
-    expect(m.get("offpeak_failovers_total")).toBe(1);
+    // The second answer may go to the flaky node again (measured speeds decide): each of its jobs is one failover.
+    expect(flaky.jobIds.length).toBeGreaterThanOrEqual(1);
+    expect(m.get("offpeak_failovers_total")).toBe(flaky.jobIds.length);
     expect(m.get('offpeak_job_duration_seconds_count{kind="completion"}')).toBe(2);
     expect(m.get('offpeak_time_to_first_token_seconds_count{kind="completion"}')).toBe(1);
     expect(m.get('offpeak_node_attempts_total{end="done"}')).toBe(2);
