@@ -13,6 +13,7 @@
  * `node --import tsx bench/coordinator-load.ts` runs it alone; `bench/run.ts` runs it with the rest.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import { SimNode } from "../coordinator/test-support/sim-node";
@@ -40,9 +41,7 @@ class LoadServerProcess {
   ) {}
 
   static async start(kind: "coordinator" | "baseline", env: Record<string, string> = {}): Promise<LoadServerProcess> {
-    // BENCH_LOAD_CPU_PROF=<dir> writes a CPU profile of each server process there, to see where its time goes.
-    const prof = process.env.BENCH_LOAD_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_LOAD_CPU_PROF}`] : [];
-    const child = fork(SERVER_SCRIPT, [kind], { execArgv: ["--import", "tsx", "--expose-gc", ...prof], env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(SERVER_SCRIPT, [kind], { execArgv: ["--import", "tsx", "--expose-gc"], env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     try {
       const ready = await nextReply(child, 60_000);
       if (ready.type !== "ready") throw new Error(`${kind} server did not start: ${ready.type === "failed" ? ready.error : ready.type}`);
@@ -60,6 +59,15 @@ class LoadServerProcess {
     const r = await answer;
     if (r.type !== "memory") throw new Error(`expected a memory reading, got ${r.type}`);
     return { usage: r.usage, cpu: r.cpu };
+  }
+
+  /** Starts a CPU profile of the server (dir null), or writes the running one into `dir`. */
+  async profile(dir: string | null): Promise<string | null> {
+    const answer = nextReply(this.child, 30_000);
+    this.send({ cmd: "profile", dir });
+    const r = await answer;
+    if (r.type !== "profiled") throw new Error(`expected a profile, got ${r.type}`);
+    return r.path;
   }
 
   /** Asks the server to close and waits (bounded) for its exit; kills it if it hangs. */
@@ -190,12 +198,21 @@ export async function benchCoordinatorLoad(o: CoordinatorLoadOptions): Promise<v
     await runConsumers(baseTarget, o.consumers, 1);
     await runConsumers(target, o.consumers, 1);
     const coordRuns: LoadResult[] = [];
+    const profileDir = process.env.BENCH_LOAD_CPU_PROF ?? null;
     let coordCpuUs = 0;
+    // This process (the consumers and the simulated nodes) shares the machine with the coordinator.
+    let harnessCpuUs = 0;
     const baseRuns: LoadResult[] = [];
     for (let round = 0; round < o.rounds; round++) {
       baseRuns.push(await runConsumers(baseTarget, o.consumers, o.seconds / o.rounds));
       const cpu0 = (await coordinator.memory()).cpu;
+      const harness0 = process.cpuUsage();
+      // BENCH_LOAD_CPU_PROF=<dir> writes a CPU profile of the coordinator under load there (the first round).
+      if (profileDir && round === 0) await coordinator.profile(null);
       coordRuns.push(await runConsumers(target, o.consumers, o.seconds / o.rounds));
+      if (profileDir && round === 0) console.log(`  coordinator CPU profile under load: ${await coordinator.profile(profileDir)}`);
+      const harness1 = process.cpuUsage(harness0);
+      harnessCpuUs += harness1.user + harness1.system;
       const cpu1 = (await coordinator.memory()).cpu;
       coordCpuUs += cpu1.user - cpu0.user + cpu1.system - cpu0.system;
     }
@@ -233,6 +250,18 @@ export async function benchCoordinatorLoad(o: CoordinatorLoadOptions): Promise<v
         [
           "coordinator CPU per streamed request, ms (user + system; share of one core during the load)",
           `${fmt(coordCpuUs / 1000 / c.completed)} (${fmt((coordCpuUs / 1e6 / c.seconds) * 100, 0)} %)`,
+        ],
+        [
+          "consumers + simulated nodes CPU per request, ms (this process; they share the machine's cores with the coordinator)",
+          fmt(harnessCpuUs / 1000 / c.completed),
+        ],
+        [
+          `requests/s this ${availableParallelism()}-core machine could carry if the coordinator cost nothing (cores / that CPU)`,
+          fmt((availableParallelism() * 1000) / (harnessCpuUs / 1000 / c.completed), 0),
+        ],
+        [
+          "requests/s the coordinator's own CPU allows on one core (1 s / its CPU per request)",
+          fmt(1_000_000 / (coordCpuUs / c.completed), 0),
         ],
         ["total time ratio coordinator / baseline (p50)", fmt(p(c.totalMs, 50) / p(b.totalMs, 50), 2)],
         [`one consumer at a time: requests (coordinator / baseline)`, `${sc.completed} / ${sb.completed}`],

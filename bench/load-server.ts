@@ -9,9 +9,13 @@
  * - `baseline`: a minimal node:http server that streams given SSE events on 127.0.0.1, one event
  *   per tick of the same timer the simulated nodes pace their tokens with.
  * Over IPC it answers `{ cmd: "memory" }` with `process.memoryUsage()` taken after a full GC
- * (the process runs with --expose-gc) and its CPU time so far, and `{ cmd: "stop" }` by closing and exiting.
+ * (the process runs with --expose-gc) and its CPU time so far, `{ cmd: "profile", dir }` by
+ * starting a CPU profile (dir: null) or writing the one running into `dir`, and `{ cmd: "stop" }`
+ * by closing and exiting.
  */
+import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import { Session } from "node:inspector/promises";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,12 +24,13 @@ import { openDatabase } from "../coordinator/db";
 import { silentLogger } from "../shared/logger";
 
 /** Messages the bench sends to this process. */
-export type LoadServerCommand = { readonly cmd: "memory" } | { readonly cmd: "stop" };
+export type LoadServerCommand = { readonly cmd: "memory" } | { readonly cmd: "stop" } | { readonly cmd: "profile"; readonly dir: string | null };
 
 /** Messages this process sends to the bench. */
 export type LoadServerReply =
   | { readonly type: "ready"; readonly url: string; readonly wsUrl: string }
   | { readonly type: "memory"; readonly usage: NodeJS.MemoryUsage; readonly cpu: NodeJS.CpuUsage }
+  | { readonly type: "profiled"; readonly path: string | null }
   | { readonly type: "failed"; readonly error: string };
 
 export const LOAD_ADMIN_TOKEN = "bench-load-admin-token-0123456789";
@@ -72,6 +77,21 @@ async function startBaseline(events: readonly string[], tokenIntervalMs: number)
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A CPU profile of just the loaded part of the run: started and written on command. */
+async function profile(session: Session, dir: string | null): Promise<string | null> {
+  if (dir === null) {
+    session.connect();
+    await session.post("Profiler.enable");
+    await session.post("Profiler.start");
+    return null;
+  }
+  const { profile: result } = await session.post("Profiler.stop");
+  session.disconnect();
+  const path = resolve(dir, `${process.argv[2]}-${process.pid}-${Date.now()}.cpuprofile`);
+  await writeFile(path, JSON.stringify(result));
+  return path;
 }
 
 async function main(): Promise<void> {
@@ -121,6 +141,7 @@ async function main(): Promise<void> {
     throw new Error(`unknown server kind: ${kind}`);
   }
   let stopping = false;
+  const session = new Session();
   const stop = async () => {
     if (stopping) return;
     stopping = true;
@@ -129,6 +150,7 @@ async function main(): Promise<void> {
   };
   process.on("message", (msg: LoadServerCommand) => {
     if (msg.cmd === "memory") void settledMemory().then((usage) => reply({ type: "memory", usage, cpu: process.cpuUsage() }));
+    else if (msg.cmd === "profile") void profile(session, msg.dir).then((path) => reply({ type: "profiled", path }));
     else if (msg.cmd === "stop") void stop();
   });
   // The bench went away without a stop: do not outlive it.

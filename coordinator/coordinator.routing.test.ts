@@ -65,6 +65,20 @@ describe("price", () => {
     expect(after.reservedMicroUsd).toBe(0);
   });
 
+  it("blames capacity, not the price cap, when the attempts run out with a node within price still untried", async () => {
+    // Three cheap nodes are tried first and each fails before its first token; the job has had
+    // its three attempts, and the node at list price it never reached is within the cap.
+    const failing = await Promise.all(
+      [0, 1, 2].map(() => node({ models: ["r-tries"], price: scaled(TEST_PRICE, 0.5), failWith: { code: "worker_crashed", retryable: true } })),
+    );
+    const untried = await node({ models: ["r-tries"] });
+    const before = await t.consumerBalance(key.id);
+    await expect(completeWithCap("r-tries")).rejects.toMatchObject({ status: 503, code: "no_capacity" });
+    expect(failing.map((n) => n.jobIds.length)).toEqual([1, 1, 1]);
+    expect(untried.jobIds).toEqual([]);
+    expect(await t.consumerBalance(key.id)).toEqual(before);
+  });
+
   it("reaches a node asking more than the list price only for a consumer whose max_price covers it", async () => {
     const dear = await node({ models: ["r-dear"], price: scaled(TEST_PRICE, 3) });
     const before = await t.consumerBalance(key.id);

@@ -76,7 +76,7 @@ describe.skipIf(skip !== null)(`closing a job over a lost database connection${s
     const node = await SimNode.connect({ wsUrl: coordinator.wsUrl, tokens: ["a", "b", "c"], promptTokens: 4 });
     const key = await coordinator.createApiKey(1_000_000, "cut settle");
     const client = new OpenAI({ apiKey: key.key, baseURL: `${coordinator.url}/v1`, maxRetries: 0, timeout: 20_000 });
-    cut.arm(/UPDATE jobs SET status = 'settled'/);
+    cut.arm(/UPDATE jobs (j )?SET status = 'settled'/);
     const res = await client.completions.create({ model: "sim-model", prompt: "hi", max_tokens: 8 });
     expect(res.choices[0]?.text).toBe("abc");
     expect(cut.fired()).toBe(true);

@@ -9,7 +9,7 @@
 import type { FinishReason, JobInput, Receipt, Sampling } from "../shared/protocol";
 import type { ModelPrice } from "../shared/money";
 import type { NodeHub } from "./node-hub";
-import { askingPrice, pickNode, servesModel, servesRequest, type RouteRequest } from "./node-scorer";
+import { askingPrice, pickNode, servesModel, servesRequest, withinPrice, type RouteRequest } from "./node-scorer";
 import type { CapacityQueue } from "./capacity-queue";
 import { describeEnd, runAttempt, type AttemptEnd, type Part } from "./job-attempt";
 import { settleJobParts, type FinishedPart, type SettlementDeps } from "./job-settlement";
@@ -176,6 +176,8 @@ export async function runJob(deps: DispatcherDeps, spec: JobSpec, onText: (text:
   const why = { unserved: "no node could serve it", full: "too many requests waiting for the model", expired: "no node had room in time" }[gaveUp];
   await release("failed", why);
   if (gaveUp === "full") return queueFull(spec.model);
-  const servedAtAnyPrice = gaveUp === "unserved" && deps.hub.candidates().some((n) => servesModel(n, spec.model) && !tried.has(n.id));
-  return servedAtAnyPrice ? noNodeWithinPrice(spec.model) : noCapacity();
+  // The price cap is to blame only when a node serving the model asks more than it: a node that
+  // merely was not tried (it logged in again meanwhile, or the attempts ran out) is capacity.
+  const pricedOut = gaveUp === "unserved" && deps.hub.candidates().some((n) => servesModel(n, spec.model) && !withinPrice(askingPrice(n, spec.model, spec.listPrice), spec.maxPrice));
+  return pricedOut ? noNodeWithinPrice(spec.model) : noCapacity();
 }

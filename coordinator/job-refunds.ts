@@ -110,7 +110,8 @@ export async function refundNodeCredits(db: Database, input: RefundInput): Promi
     const refunds = credits.map((c) => {
       const node = toSafeInteger(c.amount);
       const fee = fees.get(c.job_id) ?? 0;
-      const amount = charged.get(c.job_id);
+      // A part that cost nothing has no entries (a transfer of zeros posts none).
+      const amount = charged.get(c.job_id) ?? 0;
       if (amount !== node + fee) throw new Error(`job ${c.job_id}: charge ${String(amount)} is not the node's ${node} plus the fee ${fee}`);
       return { ...c, node, fee, amount, part: toSafeInteger(c.part) };
     });

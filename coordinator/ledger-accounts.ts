@@ -19,7 +19,8 @@ export function consumerAccountId(keyId: string): string {
   return `consumer:${keyId}`;
 }
 
-function accountKind(accountId: string): "consumer" | "node" | "platform" | "external" {
+/** What kind of account an id names (its `accounts.kind`). */
+export function accountKind(accountId: string): "consumer" | "node" | "platform" | "external" {
   if (accountId.startsWith("consumer:")) return "consumer";
   // node:, node-pending: and node-held: are the three accounts of one node.
   if (/^node(-pending|-held)?:/.test(accountId)) return "node";

@@ -3,12 +3,11 @@
  * from its verified receipt (consumer charged, node credited pending, platform fee) exactly once,
  * and the node's credits becoming available after their verification window (node-credits.ts).
  */
-import type { Receipt, FinishReason } from "../shared/protocol";
-import { splitCost } from "../shared/money";
 import { toSafeInteger, type Database } from "./db";
-import { PLATFORM_ACCOUNT, postTransfer } from "./ledger-accounts";
+import { GroupCommit } from "./group-commit";
+import { reserveJobsTogether, type ReserveInput } from "./reserve-batch";
+import { settleJobsTogether, type SettleInput, type SettleResult } from "./settle-batch";
 import {
-  bookNodeCredit,
   holdNode,
   liftHold,
   nodeEarningsIn,
@@ -32,36 +31,13 @@ export {
 } from "./ledger-accounts";
 export { nodeHeldAccountId, nodePendingAccountId, type NodeEarnings, type ReleaseResult } from "./node-credits";
 export type { RefundResult } from "./job-refunds";
+export type { SettleInput, SettleResult } from "./settle-batch";
 
 /** An account's money: what it holds, what its jobs in flight hold back, and the rest. */
 export interface AccountBalance {
   readonly balanceMicroUsd: number;
   readonly reservedMicroUsd: number;
   readonly availableMicroUsd: number;
-}
-
-/** What settling a job did. */
-export type SettleResult =
-  | {
-      readonly status: "settled";
-      readonly costMicroUsd: number;
-      readonly nodeMicroUsd: number;
-      readonly feeMicroUsd: number;
-      /** The node's earnings not yet withdrawn: available + pending + held. */
-      readonly nodeBalanceMicroUsd: number;
-      readonly nodeTodayMicroUsd: number;
-    }
-  /** The job was already settled, failed or disputed: nothing was moved. */
-  | { readonly status: "already_closed" };
-
-/** What a settlement needs: the verified receipt, who sent it and the cost it was priced at. */
-export interface SettleInput {
-  readonly jobId: string;
-  readonly nodeAddress: string;
-  readonly receipt: Receipt;
-  readonly finishReason: FinishReason;
-  readonly costMicroUsd: number;
-  readonly feeBps: number;
 }
 
 /** Time a node's credit stays pending before it becomes available, unless configured: 24 h. */
@@ -76,6 +52,9 @@ export interface LedgerOptions {
 /** Ledger operations on the coordinator's database. */
 export class Ledger {
   readonly verificationWindowMs: number;
+  private readonly settlements: GroupCommit<SettleInput, SettleResult>;
+  /** Jobs that start at the same moment are opened in one statement (reserve-batch.ts). */
+  private readonly reservations: GroupCommit<ReserveInput, boolean>;
 
   constructor(
     private readonly db: Database,
@@ -85,6 +64,8 @@ export class Ledger {
     const window = options.verificationWindowMs ?? DEFAULT_VERIFICATION_WINDOW_MS;
     if (!Number.isSafeInteger(window) || window < 0) throw new RangeError(`verificationWindowMs must be a non-negative integer, got ${window}`);
     this.verificationWindowMs = window;
+    this.reservations = new GroupCommit((inputs) => reserveJobsTogether(this.db, inputs, this.clock()));
+    this.settlements = new GroupCommit((inputs) => settleJobsTogether(this.db, inputs, { at: this.clock(), verificationWindowMs: this.verificationWindowMs }));
   }
 
   /** The balance of an account (zeros for an account that does not exist). */
@@ -102,19 +83,8 @@ export class Ledger {
    * Opens a job and holds back its worst-case cost from the consumer's available balance.
    * Returns false (and opens nothing) when the consumer cannot cover it.
    */
-  async reserveJob(input: { jobId: string; consumerAccountId: string; model: string; amountMicroUsd: number }): Promise<boolean> {
-    if (!Number.isSafeInteger(input.amountMicroUsd) || input.amountMicroUsd < 0) throw new RangeError("reservation must be a non-negative safe integer");
-    // One statement, so one round trip and atomic without a transaction: the job row exists
-    // exactly when the hold was taken.
-    const { rows } = await this.db.query(
-      `WITH held AS (
-         UPDATE balances SET reserved_micro_usd = reserved_micro_usd + $2
-         WHERE account_id = $1 AND balance_micro_usd - reserved_micro_usd >= $2 RETURNING account_id)
-       INSERT INTO jobs (id, consumer_account_id, model, status, reserved_micro_usd, created_at)
-       SELECT $3, account_id, $4, 'running', $2, $5 FROM held RETURNING id`,
-      [input.consumerAccountId, input.amountMicroUsd, input.jobId, input.model, this.clock().toISOString()],
-    );
-    return rows.length > 0;
+  async reserveJob(input: ReserveInput): Promise<boolean> {
+    return this.reservations.submit(input);
   }
 
   /**
@@ -139,65 +109,14 @@ export class Ledger {
   }
 
   /**
-   * Settles a job in one transaction: charges the consumer `costMicroUsd` (releasing its
-   * reservation), credits the node its share (pending, or held while the node is on hold) and the
-   * platform its fee, records the receipt. A job is settled at most once: a second call (even a
-   * concurrent one) moves nothing.
+   * Settles a job: charges the consumer `costMicroUsd` (releasing its reservation), credits the
+   * node its share (pending, or held while the node is on hold) and the platform its fee,
+   * records the receipt. Jobs that settle at the same moment share one transaction
+   * (settle-batch.ts). A job is settled at most once: a second call (even a concurrent one)
+   * moves nothing.
    */
   async settleJob(input: SettleInput): Promise<SettleResult> {
-    const { nodeMicroUsd, feeMicroUsd } = splitCost(input.costMicroUsd, input.feeBps);
-    const at = this.clock();
-    const address = input.nodeAddress.toLowerCase();
-    return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ account: string; reserved: unknown }>(
-        `UPDATE jobs SET status = 'settled', node_address = $2, cost_micro_usd = $3, prompt_tokens = $4,
-           completion_tokens = $5, finished_at = $6
-         WHERE id = $1 AND status = 'running' RETURNING consumer_account_id AS account, reserved_micro_usd AS reserved`,
-        [input.jobId, address, input.costMicroUsd, input.receipt.promptTokens, input.receipt.completionTokens, at.toISOString()],
-      );
-      const job = rows[0];
-      if (!job) return { status: "already_closed" } as const;
-      const reserved = toSafeInteger(job.reserved);
-      if (input.costMicroUsd > reserved) throw new Error(`job ${input.jobId} costs ${input.costMicroUsd} but only ${reserved} was reserved`);
-      // The primary key on receipts.job_id is the last guard against crediting a job twice.
-      await tx.query(
-        `INSERT INTO receipts (job_id, node_address, model, prompt_tokens, completion_tokens, output_hash, signature, finish_reason, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          input.jobId,
-          address,
-          input.receipt.model,
-          input.receipt.promptTokens,
-          input.receipt.completionTokens,
-          input.receipt.outputHash,
-          input.receipt.signature,
-          input.finishReason,
-          at.toISOString(),
-        ],
-      );
-      await tx.query(`UPDATE balances SET reserved_micro_usd = reserved_micro_usd - $2 WHERE account_id = $1`, [job.account, reserved]);
-      const nodeAccount = await bookNodeCredit(tx, { jobId: input.jobId, address, amountMicroUsd: nodeMicroUsd, at, verificationWindowMs: this.verificationWindowMs });
-      await postTransfer(
-        tx,
-        `job:${input.jobId}`,
-        input.jobId,
-        [
-          { accountId: job.account, amountMicroUsd: -input.costMicroUsd, kind: "job_charge" },
-          { accountId: nodeAccount, amountMicroUsd: nodeMicroUsd, kind: "job_earning" },
-          { accountId: PLATFORM_ACCOUNT, amountMicroUsd: feeMicroUsd, kind: "job_fee" },
-        ],
-        at,
-      );
-      const totals = await nodeTotalsIn(tx, address, at);
-      return {
-        status: "settled",
-        costMicroUsd: input.costMicroUsd,
-        nodeMicroUsd,
-        feeMicroUsd,
-        nodeBalanceMicroUsd: totals.balanceMicroUsd,
-        nodeTodayMicroUsd: totals.todayMicroUsd,
-      } as const;
-    });
+    return this.settlements.submit(input);
   }
 
   /** A node's earnings: available, pending, held, withdrawn, lifetime, today. */

@@ -69,9 +69,13 @@ export class NodeConnection {
     }
   }
 
+  /** Pongs timed so far (routing snapshots are remade when it moves). */
+  rttSamples = 0;
+  private rttLeast: number | null = null;
+
   /** Round trip of the WebSocket ping, ms: the least of the recent ones; null until a pong. */
   get rttMs(): number | null {
-    return this.rtts.length > 0 ? Math.min(...this.rtts) : null;
+    return this.rttLeast;
   }
 
   /** Memory the node can hold a model in: RAM, plus VRAM where it is separate from RAM. */
@@ -87,6 +91,8 @@ export class NodeConnection {
     this.rtts.push(performance.now() - this.pingSentAt);
     this.pingSentAt = null;
     if (this.rtts.length > RTT_SAMPLES) this.rtts.shift();
+    this.rttLeast = Math.min(...this.rtts);
+    this.rttSamples++;
   }
 }
 

@@ -27,7 +27,17 @@ const NODE_LOCK_SPACE = 720_913_552;
  * lands on the right side of it. Held until the transaction ends.
  */
 export async function lockNode(tx: Queryable, address: string): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock(${NODE_LOCK_SPACE}, hashtext($1))`, [address.toLowerCase()]);
+  await lockNodes(tx, [address.toLowerCase()]);
+}
+
+/**
+ * Takes several nodes' locks in one statement, in the order given (callers pass lower-case
+ * addresses sorted, so two batches never wait on each other in a cycle): unnest yields the
+ * array in order and the locks are taken row by row.
+ */
+export async function lockNodes(tx: Queryable, addresses: readonly string[]): Promise<void> {
+  if (addresses.length === 0) return;
+  await tx.query(`SELECT pg_advisory_xact_lock(${NODE_LOCK_SPACE}, hashtext(a)) FROM unnest($1::text[]) AS a`, [addresses]);
 }
 
 /** A node's money, all in µUSD. */
@@ -200,13 +210,25 @@ export async function nodeHold(q: Queryable, address: string): Promise<{ reason:
  * (available + pending + held): the figures a settlement reports to the node.
  */
 export async function nodeTotalsIn(q: Queryable, address: string, at: Date): Promise<{ balanceMicroUsd: number; todayMicroUsd: number }> {
+  const a = address.toLowerCase();
+  return (await nodeTotalsOfMany(q, [a], at)).get(a) as { balanceMicroUsd: number; todayMicroUsd: number };
+}
+
+/** {@link nodeTotalsIn} for several nodes (lower-case addresses) in one statement. */
+export async function nodeTotalsOfMany(
+  q: Queryable,
+  addresses: readonly string[],
+  at: Date,
+): Promise<Map<string, { balanceMicroUsd: number; todayMicroUsd: number }>> {
   // Today's credits from node_credits (one row per job, indexed by node and time).
-  const { rows } = await q.query<{ b: unknown; t: unknown }>(
-    `SELECT (SELECT COALESCE(SUM(balance_micro_usd), 0) FROM balances WHERE account_id = ANY($1::text[])) AS b,
-            (SELECT COALESCE(SUM(amount_micro_usd), 0) FROM node_credits WHERE node_address = $2 AND credited_at >= $3 AND state <> 'refunded') AS t`,
-    [nodeAccounts(address), address.toLowerCase(), startOfUtcDay(at).toISOString()],
+  const { rows } = await q.query<{ a: string; b: unknown; t: unknown }>(
+    `SELECT n.a,
+            (SELECT COALESCE(SUM(balance_micro_usd), 0) FROM balances WHERE account_id IN (n.pending, n.held, n.available)) AS b,
+            (SELECT COALESCE(SUM(amount_micro_usd), 0) FROM node_credits WHERE node_address = n.a AND credited_at >= $5 AND state <> 'refunded') AS t
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS n(a, pending, held, available)`,
+    [addresses, addresses.map(nodePendingAccountId), addresses.map(nodeHeldAccountId), addresses.map(nodeAccountId), startOfUtcDay(at).toISOString()],
   );
-  return { balanceMicroUsd: Math.max(0, toSafeInteger(rows[0]?.b)), todayMicroUsd: Math.max(0, toSafeInteger(rows[0]?.t)) };
+  return new Map(rows.map((r) => [r.a, { balanceMicroUsd: Math.max(0, toSafeInteger(r.b)), todayMicroUsd: Math.max(0, toSafeInteger(r.t)) }]));
 }
 
 /** A node's full earnings: available, pending, held, withdrawn, lifetime and today. */
@@ -236,9 +258,4 @@ export async function nodeEarningsIn(q: Queryable, address: string, at: Date): P
     lifetimeMicroUsd: toSafeInteger(row?.lifetime),
     todayMicroUsd: toSafeInteger(row?.today),
   };
-}
-
-/** The three accounts of a node. */
-export function nodeAccounts(address: string): string[] {
-  return [nodePendingAccountId(address), nodeHeldAccountId(address), nodeAccountId(address)];
 }

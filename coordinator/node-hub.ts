@@ -79,8 +79,21 @@ function routingModels(status: NodeStatus): CandidateModel[] {
   return view;
 }
 
+/** A node's routing snapshot and what it was made from. */
+interface Snapshot {
+  readonly node: HubNode;
+  readonly status: NodeStatus;
+  readonly inFlight: number;
+  readonly lastIdleAtMs: number;
+  readonly rttSamples: number;
+  readonly address: string;
+  readonly agent: string | null;
+  readonly record: NodeRecord;
+}
+
 export class NodeHub {
   private readonly connections = new Map<string, NodeConnection>();
+  private readonly snapshots = new WeakMap<NodeConnection, Snapshot>();
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
@@ -92,13 +105,32 @@ export class NodeHub {
     this.heartbeat.unref();
   }
 
-  /** Routing snapshots of the logged-in nodes. */
+  /**
+   * Routing snapshots of the logged-in nodes. Read for every job, so a node's snapshot is kept
+   * and reused while nothing it is made of changed: its status (a new object per status
+   * message), jobs in flight, idle time, round trip, login and reputation record (the same
+   * object while the node's reputation stands, see reputation.ts).
+   */
   candidates(): HubNode[] {
     const out: HubNode[] = [];
     for (const c of this.connections.values()) {
       if (!c.address || !c.status) continue;
       const record = this.deps.nodeInfo?.(c.address) ?? NEUTRAL_RECORD;
-      out.push({
+      const kept = this.snapshots.get(c);
+      if (
+        kept &&
+        kept.status === c.status &&
+        kept.inFlight === c.jobs.size &&
+        kept.lastIdleAtMs === c.lastIdleAtMs &&
+        kept.rttSamples === c.rttSamples &&
+        kept.address === c.address &&
+        kept.agent === c.agent &&
+        kept.record === record
+      ) {
+        out.push(kept.node);
+        continue;
+      }
+      const node: HubNode = {
         id: c.id,
         address: c.address,
         agent: c.agent,
@@ -115,7 +147,9 @@ export class NodeHub {
         reputation: record.reputation,
         quarantined: record.quarantine !== null,
         quarantineReason: record.quarantine?.reason ?? null,
-      });
+      };
+      this.snapshots.set(c, { node, status: c.status, inFlight: c.jobs.size, lastIdleAtMs: c.lastIdleAtMs, rttSamples: c.rttSamples, address: c.address, agent: c.agent, record });
+      out.push(node);
     }
     return out;
   }

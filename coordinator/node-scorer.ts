@@ -106,10 +106,81 @@ export interface ScoredNode {
   readonly parts: { readonly throughput: number; readonly price: number; readonly reputation: number; readonly latency: number };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
+function median(values: Float64Array): number {
+  // A typed array sorts numerically, without a comparator call per comparison.
+  const sorted = values.sort();
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** What a node's score is relative to: the eligible nodes' typical and best speed, cost and round trip. */
+interface ScoreContext {
+  readonly req: RouteRequest;
+  readonly typicalSpeed: number;
+  readonly maxSpeed: number;
+  readonly minCost: number;
+  readonly typicalRtt: number;
+  readonly minRtt: number;
+  /** A job's worst-case cost at each asking price (nodes share price objects: most ask the list price). */
+  readonly costs: Map<ModelPrice, number>;
+}
+
+function costAt(ctx: Pick<ScoreContext, "req" | "costs">, node: NodeCandidate): number {
+  const price = askingPrice(node, ctx.req.model, ctx.req.listPrice);
+  let cost = ctx.costs.get(price);
+  if (cost === undefined) ctx.costs.set(price, (cost = jobCostMicroUsd(price, ctx.req.promptTokens, ctx.req.maxTokens)));
+  return cost;
+}
+
+/** The eligible nodes' figures every score is relative to (null when none is eligible). */
+function scoreContext(eligible: readonly NodeCandidate[], req: RouteRequest): ScoreContext | null {
+  if (eligible.length === 0) return null;
+  const costs = new Map<ModelPrice, number>();
+  const speeds = new Float64Array(eligible.length);
+  const rtts = new Float64Array(eligible.length);
+  let nSpeeds = 0;
+  let nRtts = 0;
+  let maxSpeed = 0;
+  let minCost = Infinity;
+  let minRtt = Infinity;
+  for (const n of eligible) {
+    if (n.tokensPerSecond !== null && n.tokensPerSecond > 0) {
+      speeds[nSpeeds++] = n.tokensPerSecond;
+      if (n.tokensPerSecond > maxSpeed) maxSpeed = n.tokensPerSecond;
+    }
+    if (n.rttMs !== null) {
+      rtts[nRtts++] = n.rttMs;
+      if (n.rttMs < minRtt) minRtt = n.rttMs;
+    }
+    minCost = Math.min(minCost, costAt({ req, costs }, n));
+  }
+  return {
+    req,
+    costs,
+    typicalSpeed: nSpeeds > 0 ? median(speeds.subarray(0, nSpeeds)) : 1,
+    maxSpeed: nSpeeds > 0 ? maxSpeed : 1,
+    minCost,
+    typicalRtt: nRtts > 0 ? median(rtts.subarray(0, nRtts)) : 0,
+    minRtt: nRtts > 0 ? minRtt : 0,
+  };
+}
+
+/** A node's score parts, each in 0…1. */
+function partsOf(node: NodeCandidate, ctx: ScoreContext): ScoredNode["parts"] {
+  const free = (node.capacity - node.inFlight) / node.capacity;
+  const speed = node.tokensPerSecond !== null && node.tokensPerSecond > 0 ? node.tokensPerSecond : ctx.typicalSpeed;
+  const c = costAt(ctx, node);
+  const excess = Math.max(0, (node.rttMs ?? ctx.typicalRtt) - ctx.minRtt - (ctx.req.latencyToleranceMs ?? LATENCY_TOLERANCE_MS));
+  return {
+    throughput: free * (speed / ctx.maxSpeed),
+    price: c === 0 ? 1 : ctx.minCost / c,
+    reputation: Math.min(1, Math.max(0, node.reputation)),
+    latency: LATENCY_HALF_MS / (LATENCY_HALF_MS + excess),
+  };
+}
+
+function scoreOf(parts: ScoredNode["parts"]): number {
+  return SCORE_WEIGHTS.throughput * parts.throughput + SCORE_WEIGHTS.price * parts.price + SCORE_WEIGHTS.reputation * parts.reputation + SCORE_WEIGHTS.latency * parts.latency;
 }
 
 /**
@@ -118,37 +189,15 @@ function median(values: readonly number[]): number {
  * gets work). Round trips within a few tens of milliseconds of the best count as equal.
  */
 export function rankNodes(nodes: readonly NodeCandidate[], req: RouteRequest): ScoredNode[] {
-  return scoreNodes(nodes, req).sort(compareScored);
-}
-
-/** Every node that can take the job, scored, in no particular order. */
-function scoreNodes(nodes: readonly NodeCandidate[], req: RouteRequest): ScoredNode[] {
   const eligible = nodes.filter((n) => canServe(n, req));
-  if (eligible.length === 0) return [];
-  const speeds = eligible.map((n) => n.tokensPerSecond).filter((s): s is number => s !== null && s > 0);
-  const typicalSpeed = speeds.length > 0 ? median(speeds) : 1;
-  const maxSpeed = speeds.length > 0 ? Math.max(...speeds) : 1;
-  const cost = (n: NodeCandidate) => jobCostMicroUsd(askingPrice(n, req.model, req.listPrice), req.promptTokens, req.maxTokens);
-  const costs = new Map(eligible.map((n) => [n.id, cost(n)]));
-  const minCost = Math.min(...costs.values());
-  const rtts = eligible.map((n) => n.rttMs).filter((r): r is number => r !== null);
-  const typicalRtt = rtts.length > 0 ? median(rtts) : 0;
-  const minRtt = rtts.length > 0 ? Math.min(...rtts) : 0;
-
-  const scored = eligible.map((node): ScoredNode => {
-    const free = (node.capacity - node.inFlight) / node.capacity;
-    const speed = node.tokensPerSecond !== null && node.tokensPerSecond > 0 ? node.tokensPerSecond : typicalSpeed;
-    const throughput = free * (speed / maxSpeed);
-    const c = costs.get(node.id) as number;
-    const price = c === 0 ? 1 : minCost / c;
-    const reputation = Math.min(1, Math.max(0, node.reputation));
-    const excess = Math.max(0, (node.rttMs ?? typicalRtt) - minRtt - (req.latencyToleranceMs ?? LATENCY_TOLERANCE_MS));
-    const latency = LATENCY_HALF_MS / (LATENCY_HALF_MS + excess);
-    const score =
-      SCORE_WEIGHTS.throughput * throughput + SCORE_WEIGHTS.price * price + SCORE_WEIGHTS.reputation * reputation + SCORE_WEIGHTS.latency * latency;
-    return { node, score, parts: { throughput, price, reputation, latency } };
-  });
-  return scored;
+  const ctx = scoreContext(eligible, req);
+  if (!ctx) return [];
+  return eligible
+    .map((node): ScoredNode => {
+      const parts = partsOf(node, ctx);
+      return { node, score: scoreOf(parts), parts };
+    })
+    .sort(compareScored);
 }
 
 /**
@@ -164,7 +213,14 @@ function compareScored(a: ScoredNode, b: ScoredNode): number {
 /** The best node for the job, or undefined when none can take it now. */
 export function pickNode(nodes: readonly NodeCandidate[], req: RouteRequest): NodeCandidate | undefined {
   // One pass for the first of the ranking, without sorting every node (this runs per job).
+  const eligible = nodes.filter((n) => canServe(n, req));
+  const ctx = scoreContext(eligible, req);
+  if (!ctx) return undefined;
   let best: ScoredNode | undefined;
-  for (const s of scoreNodes(nodes, req)) if (!best || compareScored(s, best) < 0) best = s;
+  for (const node of eligible) {
+    const parts = partsOf(node, ctx);
+    const s = { node, score: scoreOf(parts), parts };
+    if (!best || compareScored(s, best) < 0) best = s;
+  }
   return best?.node;
 }

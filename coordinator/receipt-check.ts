@@ -4,9 +4,9 @@
  * prompt size, and a signature by the node's own wallet key.
  */
 import { createHash } from "node:crypto";
-import { recoverAddress } from "viem";
 import type { Receipt } from "../shared/protocol";
 import { receiptDigest } from "./receipt-digest";
+import { recoverSigner } from "./signer-recovery";
 
 /** What the coordinator observed of a job, to hold the receipt against. */
 export interface ObservedJob {
@@ -38,7 +38,7 @@ export async function checkReceipt(receipt: Receipt, seen: ObservedJob): Promise
   if (receipt.outputHash.toLowerCase() !== outputHashOf(seen.relayedText)) return { ok: false, reason: "receipt output hash does not match the streamed text" };
   let signed = false;
   try {
-    const signer = await recoverAddress({ hash: receiptDigest(receipt), signature: receipt.signature as `0x${string}` });
+    const signer = recoverSigner(receiptDigest(receipt), receipt.signature);
     signed = signer.toLowerCase() === seen.nodeAddress.toLowerCase();
   } catch {
     signed = false;

@@ -6,6 +6,7 @@
  */
 import type { Logger } from "../shared/logger";
 import { toSafeInteger, type Database } from "./db";
+import { GroupCommit } from "./group-commit";
 import type { NodeRecord } from "./node-hub";
 
 /** Weights of the parts of reputation (they add up to 1). */
@@ -16,6 +17,8 @@ export const FAILURE_WEIGHT = 4;
 export const QUARANTINE_BAR = 0.5;
 /** Weight of the newest decode rate in a node's moving average. */
 const SPEED_SMOOTHING = 0.3;
+/** The network's typical speed (a node's speed is scored against it) is refreshed at most this often. */
+const MEDIAN_REFRESH_MS = 1_000;
 
 interface Counters {
   passed: number;
@@ -65,11 +68,20 @@ export interface QuarantineHooks {
 export class Reputation {
   private readonly nodes = new Map<string, Counters>();
   private readonly speeds = new Map<string, number>();
-  /** Median of `speeds`, recomputed only after a speed changed (routing reads it per node per job). */
+  /**
+   * Median of `speeds`: recomputed when a node's first speed arrives, otherwise at most once a
+   * second after speeds changed (every job changes one; routing reads it per node per job).
+   */
   private medianSpeed: number | null = null;
+  private medianStale = false;
+  private medianAtMs = 0;
+  /** Each node's routing record, kept while its counters, its speed and the median stand. */
+  private readonly records = new Map<string, { record: NodeRecord; median: number }>();
   hooks: QuarantineHooks | null = null;
   /** Called after this coordinator quarantined or released a node (a cluster tells the other instances). */
   onQuarantineChange: ((address: string) => void) | null = null;
+  /** Every job ends with one of these: the ones ending at the same moment are counted in one statement. */
+  private readonly answers = new GroupCommit<{ address: string; finished: boolean }, Counters>((items) => this.countAnswers(items));
 
   private constructor(
     private readonly db: Database,
@@ -81,14 +93,14 @@ export class Reputation {
   static async load(db: Database, clock: () => Date, logger: Logger): Promise<Reputation> {
     const r = new Reputation(db, clock, logger);
     const { rows } = await db.query<Record<string, unknown>>(`SELECT * FROM node_reputation`);
-    for (const row of rows) r.nodes.set(String(row.address), r.countersOf(row));
+    for (const row of rows) r.setCounters(String(row.address), r.countersOf(row));
     return r;
   }
 
   /** Refreshes one node from the database (another coordinator may have judged it). */
   async refresh(address: string): Promise<void> {
     const { rows } = await this.db.query<Record<string, unknown>>(`SELECT * FROM node_reputation WHERE address = $1`, [address.toLowerCase()]);
-    if (rows[0]) this.nodes.set(address.toLowerCase(), this.countersOf(rows[0]));
+    if (rows[0]) this.setCounters(address.toLowerCase(), this.countersOf(rows[0]));
   }
 
   /**
@@ -104,7 +116,7 @@ export class Reputation {
       const a = String(row.address);
       const before = this.nodes.get(a)?.quarantine ?? null;
       const after = this.countersOf(row);
-      this.nodes.set(a, after);
+      this.setCounters(a, after);
       if ((before === null) !== (after.quarantine === null)) changed.push(a);
     }
     return changed;
@@ -122,9 +134,20 @@ export class Reputation {
 
   /** The node's reputation, measured speed and quarantine, for routing. */
   record(address: string): NodeRecord {
+    const median = this.typicalSpeed();
+    // Routing passes addresses already lower-case: no new string per node per job.
+    const kept = this.records.get(address);
+    if (kept && kept.median === median) return kept.record;
     const a = address.toLowerCase();
     const c = this.nodes.get(a) ?? fresh();
-    return { reputation: reputationOf(this.parts(a)), tokensPerSecond: this.speeds.get(a) ?? null, quarantine: c.quarantine };
+    const record = { reputation: reputationOf(this.parts(a)), tokensPerSecond: this.speeds.get(a) ?? null, quarantine: c.quarantine };
+    this.records.set(a, { record, median });
+    return record;
+  }
+
+  private setCounters(address: string, counters: Counters): void {
+    this.nodes.set(address, counters);
+    this.records.delete(address);
   }
 
   /** The parts of a node's reputation. */
@@ -141,9 +164,13 @@ export class Reputation {
   }
 
   private typicalSpeed(): number {
-    if (this.medianSpeed === null) {
-      const known = [...this.speeds.values()].sort((x, y) => x - y);
+    // Real time, not the injected clock: this is a rate limit on work, read per node per job.
+    const now = this.medianSpeed === null || this.medianStale ? performance.now() : 0;
+    if (this.medianSpeed === null || (this.medianStale && now - this.medianAtMs >= MEDIAN_REFRESH_MS)) {
+      const known = Float64Array.from(this.speeds.values()).sort();
       this.medianSpeed = known.length > 0 ? (known[Math.floor(known.length / 2)] as number) : 0;
+      this.medianStale = false;
+      this.medianAtMs = now;
     }
     return this.medianSpeed;
   }
@@ -160,12 +187,15 @@ export class Reputation {
     const sample = tokens / seconds;
     const old = this.speeds.get(a);
     this.speeds.set(a, old === undefined ? sample : old + SPEED_SMOOTHING * (sample - old));
-    this.medianSpeed = null;
+    this.records.delete(a);
+    // The first speed known sets the median at once; later ones move it at most once a second.
+    if (old === undefined) this.medianSpeed = null;
+    else this.medianStale = true;
   }
 
   /** An answer on the node finished (true) or broke off after it started (false). */
   async recordAnswer(address: string, finished: boolean): Promise<void> {
-    await this.bump(address, finished ? "jobs_completed" : "jobs_broken");
+    await this.answers.submit({ address: address.toLowerCase(), finished });
   }
 
   /**
@@ -220,8 +250,30 @@ export class Reputation {
       [a, this.clock().toISOString()],
     );
     const c = rows[0] ? this.countersOf(rows[0]) : fresh();
-    this.nodes.set(a, c);
+    this.setCounters(a, c);
     return c;
+  }
+
+  private async countAnswers(items: readonly { address: string; finished: boolean }[]): Promise<Counters[]> {
+    const counts = new Map<string, { completed: number; broken: number }>();
+    for (const { address, finished } of items) {
+      const c = counts.get(address) ?? { completed: 0, broken: 0 };
+      if (finished) c.completed++;
+      else c.broken++;
+      counts.set(address, c);
+    }
+    // Address order: two instances counting for the same nodes lock their rows in one order.
+    const addresses = [...counts.keys()].sort();
+    const { rows } = await this.db.query<Record<string, unknown>>(
+      `INSERT INTO node_reputation (address, jobs_completed, jobs_broken, updated_at)
+       SELECT a, c, b, $4 FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS v(a, c, b, n) ORDER BY n
+       ON CONFLICT (address) DO UPDATE SET jobs_completed = node_reputation.jobs_completed + EXCLUDED.jobs_completed,
+         jobs_broken = node_reputation.jobs_broken + EXCLUDED.jobs_broken, updated_at = EXCLUDED.updated_at
+       RETURNING *`,
+      [addresses, addresses.map((a) => counts.get(a)?.completed ?? 0), addresses.map((a) => counts.get(a)?.broken ?? 0), this.clock().toISOString()],
+    );
+    for (const row of rows) this.setCounters(String(row.address), this.countersOf(row));
+    return items.map(({ address }) => this.nodes.get(address) ?? fresh());
   }
 
   private countersOf(row: Record<string, unknown>): Counters {

@@ -5,32 +5,18 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
 import { generateDemoModel } from "../electron/agent/models/demo-model";
-import { startModelTestServer, type ModelTestServer } from "../electron/agent/models/download-test-server";
+import { startModelTestServer } from "../electron/agent/models/download-test-server";
 import { scheduleSummary } from "../shared/sharing-policy";
 import { ModelsPage } from "./pages/models-page";
 import { SchedulePage } from "./pages/schedule-page";
-import { makeLiveDataDir, startLiveHost, type LiveHost } from "./support/live-host";
+import { expect, test } from "./support/live-fixtures";
 import { attachScreenshot } from "./support/screenshot";
 
-let dataDir: Awaited<ReturnType<typeof makeLiveDataDir>> | undefined;
-let host: LiveHost | undefined;
-let fileServer: ModelTestServer | undefined;
-
-test.afterEach(async () => {
-  await host?.stop();
-  host = undefined;
-  await fileServer?.close();
-  fileServer = undefined;
-  await dataDir?.remove();
-  dataDir = undefined;
-});
-
-test("a schedule painted in the grid is the same after the host restarts", async ({ page }, testInfo) => {
+test("a schedule painted in the grid is the same after the host restarts", async ({ page, liveHost }, testInfo) => {
   test.setTimeout(420_000);
-  dataDir = await makeLiveDataDir("offpeak-host-schedule-", { onboarded: true });
-  host = await startLiveHost(dataDir.dir);
+  await liveHost.makeDataDir("offpeak-host-schedule-", { onboarded: true });
+  let host = await liveHost.start();
 
   const schedule = new SchedulePage(page);
   await schedule.open(host.dashboardUrl);
@@ -51,8 +37,8 @@ test("a schedule painted in the grid is the same after the host restarts", async
   await expect(schedule.unsaved).toHaveCount(0);
   await attachScreenshot(page, testInfo, "schedule-saved");
 
-  await host.stop();
-  host = await startLiveHost(dataDir.dir);
+  await liveHost.stop();
+  host = await liveHost.start();
   await schedule.open(host.dashboardUrl);
   await expect(schedule.mode("On a schedule")).toBeChecked();
   await expect(schedule.summary).toHaveText(sentence);
@@ -60,15 +46,15 @@ test("a schedule painted in the grid is the same after the host restarts", async
   await attachScreenshot(page, testInfo, "schedule-after-restart");
 });
 
-test("a model downloaded from an address shows its progress moving, then is installed", async ({ page }, testInfo) => {
+test("a model downloaded from an address shows its progress moving, then is installed", async ({ page, liveHost }, testInfo) => {
   test.setTimeout(300_000);
-  dataDir = await makeLiveDataDir("offpeak-host-models-", { onboarded: true });
-  const model = await generateDemoModel({ path: path.join(dataDir.dir, "served.gguf"), shape: "tiny", type: "q8_0", seed: 5 });
-  fileServer = await startModelTestServer();
+  const dataDir = await liveHost.makeDataDir("offpeak-host-models-", { onboarded: true });
+  const model = await generateDemoModel({ path: path.join(dataDir, "served.gguf"), shape: "tiny", type: "q8_0", seed: 5 });
+  const fileServer = liveHost.closeAfterHost(await startModelTestServer());
   // Small chunks with pauses, so the download lasts a few seconds and the bar is seen moving; the
   // ETag carries the sha256, as Hugging Face does, so the file is verified against it.
   fileServer.files.set("/files/host-live-tiny.gguf", { body: await readFile(model.path), etag: model.sha256, chunkBytes: 4096, chunkDelayMs: 100 });
-  host = await startLiveHost(dataDir.dir);
+  const host = await liveHost.start();
 
   const models = new ModelsPage(page);
   await models.open(host.dashboardUrl);
@@ -100,6 +86,6 @@ test("a model downloaded from an address shows its progress moving, then is inst
 
   const installed = models.installed.filter({ hasText: "host-live-tiny.gguf" });
   await expect(installed).toHaveCount(1, { timeout: 15_000 });
-  await expect(installed).toContainText(path.join(dataDir.dir, "models", "host-live-tiny.gguf"));
+  await expect(installed).toContainText(path.join(dataDir, "models", "host-live-tiny.gguf"));
   await attachScreenshot(page, testInfo, "download-done");
 });

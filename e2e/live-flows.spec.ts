@@ -4,36 +4,22 @@
  * paid on a real local devnet (ganache + an OpenZeppelin ERC-20) after earning with the official
  * openai client, checked on chain with `balanceOf`.
  */
-import { expect, test } from "@playwright/test";
 import OpenAI from "openai";
 import { getAddress, type Address } from "viem";
 import { formatUsd } from "../shared/money";
-import { startDevnet, type Devnet } from "../tests/support/devnet";
+import { startDevnet } from "../tests/support/devnet";
 import { DashboardPage, parseShownUsd } from "./pages/dashboard-page";
 import { EarningsPage } from "./pages/earnings-page";
 import { OnboardingPage } from "./pages/onboarding-page";
 import { WalletPage } from "./pages/wallet-page";
 import { WithdrawalsPanel } from "./pages/withdrawals-panel";
-import { makeLiveDataDir, startLiveHost, type LiveHost } from "./support/live-host";
+import { expect, test } from "./support/live-fixtures";
 import { attachScreenshot } from "./support/screenshot";
 
-let dataDir: Awaited<ReturnType<typeof makeLiveDataDir>> | undefined;
-let host: LiveHost | undefined;
-let devnet: Devnet | undefined;
-
-test.afterEach(async () => {
-  await host?.stop();
-  host = undefined;
-  await devnet?.close();
-  devnet = undefined;
-  await dataDir?.remove();
-  dataDir = undefined;
-});
-
-test("a first run walks the setup on a real host, then shares, and the setup does not come back", async ({ page }, testInfo) => {
+test("a first run walks the setup on a real host, then shares, and the setup does not come back", async ({ page, liveHost }, testInfo) => {
   test.setTimeout(420_000);
-  dataDir = await makeLiveDataDir("offpeak-flows-onboarding-");
-  host = await startLiveHost(dataDir.dir);
+  await liveHost.makeDataDir("offpeak-flows-onboarding-");
+  let host = await liveHost.start();
 
   const setup = new OnboardingPage(page);
   await setup.open(host.dashboardUrl);
@@ -81,8 +67,8 @@ test("a first run walks the setup on a real host, then shares, and the setup doe
   await wallet.shell.goTo("Wallet");
   await expect(wallet.address).toHaveText(address, { timeout: 15_000 });
 
-  await host.stop();
-  host = await startLiveHost(dataDir.dir);
+  await liveHost.stop();
+  host = await liveHost.start();
   await dashboard.open(host.dashboardUrl);
   await expect(setup.root).toHaveCount(0);
   await expect(dashboard.shareSwitch).toHaveAttribute("aria-checked", "true", { timeout: 30_000 });
@@ -94,16 +80,16 @@ const FEE_MICRO_USD = 2;
 const MINIMUM_MICRO_USD = 10;
 const MAX_REQUESTS = 8;
 
-test("earnings withdrawn to the node's own address arrive on the devnet", async ({ page }, testInfo) => {
+test("earnings withdrawn to the node's own address arrive on the devnet", async ({ page, liveHost }, testInfo) => {
   test.setTimeout(420_000);
-  devnet = await startDevnet();
+  const devnet = liveHost.closeAfterHost(await startDevnet());
   const treasury = devnet.accounts[1];
   if (!treasury) throw new Error("the devnet has no second account");
   const token = await devnet.deployToken(6);
   await devnet.mint(token, treasury.address, 1_000_000_000n);
 
-  dataDir = await makeLiveDataDir("offpeak-flows-withdraw-", { onboarded: true });
-  host = await startLiveHost(dataDir.dir, {
+  await liveHost.makeDataDir("offpeak-flows-withdraw-", { onboarded: true });
+  const host = await liveHost.start({
     OFFPEAK_PAYOUT_RPC_URL: devnet.rpcUrl,
     OFFPEAK_PAYOUT_CHAIN_ID: String(devnet.chainId),
     OFFPEAK_PAYOUT_TOKEN: token,

@@ -1,14 +1,69 @@
 /**
- * Test support for withdrawals: node wallets from fixed keys, crediting a node's available
- * account, signed request bodies, and a check that the ledger still sums to zero.
+ * Test support for withdrawals: the terms of a local test chain, a coordinator paying out on them,
+ * node wallets from fixed keys, crediting a node's available account, signed request bodies, and
+ * a check that the ledger still sums to zero.
  */
 import { randomBytes } from "node:crypto";
+import { startCoordinator, type CoordinatorOptions, type RunningCoordinator } from "../../coordinator/coordinator";
 import type { KeyStore } from "../../electron/agent/key-store";
 import { openWallet, type NodeWallet } from "../../electron/agent/wallet";
 import { newWalletSecret, type WalletSecret } from "../../electron/agent/wallet-secret";
 import type { SignedWithdrawal, WithdrawalReply, WithdrawalTerms } from "../../shared/withdrawal";
-import { toSafeInteger, type Database } from "../../coordinator/db";
+import { openDatabase, toSafeInteger, type Database } from "../../coordinator/db";
 import { DEPOSITS_ACCOUNT, nodeAccountId, postTransfer } from "../../coordinator/ledger";
+
+/** Where the tests' withdrawals go: an EIP-55 address the owner controls. */
+export const WITHDRAWAL_DESTINATION = "0x90F8bf6A479f320ead074411a4B0e7944Ea8c9C1";
+
+/**
+ * The terms of a local test chain (chain 1337, a 6-decimal TUSD token, one confirmation): a $0.10
+ * fee, $1 at the least and $50 a day, unless `overrides` say otherwise.
+ */
+export function testWithdrawalTerms(overrides: Partial<WithdrawalTerms> = {}): WithdrawalTerms {
+  return {
+    chainId: 1337,
+    tokenAddress: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    tokenSymbol: "TUSD",
+    tokenDecimals: 6,
+    feeMicroUsd: 100_000,
+    minimumMicroUsd: 1_000_000,
+    dailyLimitMicroUsd: 50_000_000,
+    confirmations: 1,
+    ...overrides,
+  };
+}
+
+/** A coordinator that takes withdrawals, and its database. */
+export interface WithdrawalCoordinator {
+  readonly db: Database;
+  readonly coordinator: RunningCoordinator;
+  /** Closes the coordinator, then its database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a coordinator that takes withdrawals on `terms`, on a fresh database: `database` is what
+ * `openDatabase` takes (PGlite in memory when left out, or a PostgreSQL URL).
+ */
+export async function startCoordinatorWithWithdrawals(
+  terms: WithdrawalTerms,
+  options: { database?: string } & Pick<CoordinatorOptions, "coordinatorId" | "clock"> = {},
+): Promise<WithdrawalCoordinator> {
+  const { database, ...coordinatorOptions } = options;
+  const db = await openDatabase(database);
+  const coordinator = await startCoordinator({ db, adminToken: "admin-token-for-tests", ...coordinatorOptions, withdrawals: { terms } }).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
+  return {
+    db,
+    coordinator,
+    async close() {
+      await coordinator.close();
+      await db.close();
+    },
+  };
+}
 
 /** A key store holding one secret in memory. */
 export function memoryKeyStore(secret: WalletSecret): KeyStore {

@@ -5,36 +5,16 @@
  * moves no money there.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCoordinator, type RunningCoordinator } from "../../coordinator/coordinator";
-import { openDatabase, type Database } from "../../coordinator/db";
+import type { Database } from "../../coordinator/db";
 import { nodeAccountId } from "../../coordinator/ledger";
 import { WithdrawalClient } from "../../electron/agent/withdrawal-client";
 import type { NodeWallet } from "../../electron/agent/wallet";
-import { NODE_AUTH_HEADERS, type WithdrawalTerms } from "../../shared/withdrawal";
-import { accountBalance, creditNode, ledgerSums, postWithdrawal, randomNodeWallet, signedRequest } from "../support/withdrawal-fixtures";
+import { NODE_AUTH_HEADERS } from "../../shared/withdrawal";
+import { accountBalance, creditNode, ledgerSums, postWithdrawal, randomNodeWallet, signedRequest, startCoordinatorWithWithdrawals, testWithdrawalTerms, WITHDRAWAL_DESTINATION as DEST, type WithdrawalCoordinator as Network } from "../support/withdrawal-fixtures";
 
-const TERMS: WithdrawalTerms = {
-  chainId: 1337,
-  tokenAddress: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-  tokenSymbol: "TUSD",
-  tokenDecimals: 6,
-  feeMicroUsd: 100_000,
-  minimumMicroUsd: 1_000_000,
-  dailyLimitMicroUsd: 50_000_000,
-  confirmations: 1,
-};
-const DEST = "0x90F8bf6A479f320ead074411a4B0e7944Ea8c9C1";
+const TERMS = testWithdrawalTerms();
 
-interface Network {
-  readonly db: Database;
-  readonly coordinator: RunningCoordinator;
-}
-
-async function startNetwork(coordinatorId: string): Promise<Network> {
-  const db = await openDatabase(undefined);
-  const coordinator = await startCoordinator({ db, adminToken: "admin-token-for-tests", coordinatorId, withdrawals: { terms: TERMS } });
-  return { db, coordinator };
-}
+const startNetwork = (coordinatorId: string) => startCoordinatorWithWithdrawals(TERMS, { coordinatorId });
 
 const seconds = () => Math.floor(Date.now() / 1000);
 
@@ -52,10 +32,7 @@ describe("a withdrawal signed for one coordinator", () => {
   });
 
   afterAll(async () => {
-    for (const n of [a, b]) {
-      await n?.coordinator.close();
-      await n?.db.close();
-    }
+    for (const n of [a, b]) await n?.close();
   });
 
   const withdrawalCount = async (db: Database) => (await db.query(`SELECT id FROM withdrawals`)).rows.length;

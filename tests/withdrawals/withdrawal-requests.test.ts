@@ -10,24 +10,13 @@ import { nodeAccountId, PLATFORM_ACCOUNT } from "../../coordinator/ledger";
 import { WITHDRAWALS_ACCOUNT } from "../../coordinator/withdrawal-store";
 import { WithdrawalClient } from "../../electron/agent/withdrawal-client";
 import type { NodeWallet } from "../../electron/agent/wallet";
-import type { WithdrawalTerms } from "../../shared/withdrawal";
 import { describeOnEachDatabase } from "../support/database-suites";
-import { accountBalance, creditNode, ledgerSums, postWithdrawal, randomNodeWallet, signedRequest } from "../support/withdrawal-fixtures";
+import { accountBalance, creditNode, ledgerSums, postWithdrawal, randomNodeWallet, signedRequest, startCoordinatorWithWithdrawals, testWithdrawalTerms, WITHDRAWAL_DESTINATION as DEST, type WithdrawalCoordinator } from "../support/withdrawal-fixtures";
 
-const TERMS: WithdrawalTerms = {
-  chainId: 1337,
-  tokenAddress: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-  tokenSymbol: "TUSD",
-  tokenDecimals: 6,
-  feeMicroUsd: 100_000,
-  minimumMicroUsd: 5_000_000,
-  dailyLimitMicroUsd: 50_000_000,
-  confirmations: 1,
-};
-/** An EIP-55 destination the owner controls. */
-const DEST = "0x90F8bf6A479f320ead074411a4B0e7944Ea8c9C1";
+const TERMS = testWithdrawalTerms({ minimumMicroUsd: 5_000_000 });
 
 describeOnEachDatabase("withdrawal requests", (target) => {
+  let pool: WithdrawalCoordinator;
   let db: Database;
   let coordinator: RunningCoordinator;
   let now: number;
@@ -38,14 +27,13 @@ describeOnEachDatabase("withdrawal requests", (target) => {
   const desk = () => ({ chainId: TERMS.chainId, coordinatorId: coordinator.coordinatorId });
 
   beforeAll(async () => {
-    db = await openDatabase(target.target());
     now = Date.UTC(2025, 5, 2, 10, 0, 0);
-    coordinator = await startCoordinator({ db, adminToken: "admin-token-for-tests", clock: () => new Date(now), withdrawals: { terms: TERMS } });
+    pool = await startCoordinatorWithWithdrawals(TERMS, { database: target.target(), clock: () => new Date(now) });
+    ({ db, coordinator } = pool);
   });
 
   afterAll(async () => {
-    await coordinator.close();
-    await db.close();
+    await pool.close();
   });
 
   beforeEach(async () => {
