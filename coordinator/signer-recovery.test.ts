@@ -3,6 +3,10 @@ import fc from "fast-check";
 import { recoverAddress, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createRequire } from "node:module";
+import secp256k1 from "secp256k1";
+import { bytesToHex, hexToBytes } from "viem";
+import { receiptTypedData } from "../shared/typed-data";
+import { receiptDigest } from "./receipt-digest";
 import { recoverSigner } from "./signer-recovery";
 
 const PREBUILT = new Set(["linux-x64", "darwin-arm64", "win32-x64"]);
@@ -47,5 +51,15 @@ describe("recoverSigner", () => {
   it.runIf(PREBUILT.has(`${process.platform}-${process.arch}`))("uses the prebuilt libsecp256k1 binding on this platform, not the JavaScript fallback", () => {
     const binding = createRequire(import.meta.url)("secp256k1/bindings") as { ecdsaRecover?: unknown };
     expect(typeof binding.ecdsaRecover).toBe("function");
+  });
+
+  it("gives the same receipt signature signing the digest with libsecp256k1 as viem's signTypedData (as simulated nodes sign)", async () => {
+    const key = `0x${"5a".repeat(32)}` as const;
+    const account = privateKeyToAccount(key);
+    const receipt = { jobId: "job_42", model: "m", promptTokens: 7, completionTokens: 9, outputHash: `0x${"cd".repeat(32)}` };
+    const { signature, recid } = secp256k1.ecdsaSign(hexToBytes(receiptDigest(receipt)), hexToBytes(key));
+    const native = `${bytesToHex(signature)}${(27 + recid).toString(16)}`;
+    expect(native).toBe(await account.signTypedData(receiptTypedData(receipt)));
+    expect(recoverSigner(receiptDigest(receipt), native)).toBe(account.address);
   });
 });
