@@ -69,6 +69,8 @@ export class NodeConnection {
     }
   }
 
+  /** The hub's routing snapshot of this node and what it was made from (node-hub.ts). */
+  routingSnapshot: unknown = undefined;
   /** Pongs timed so far (routing snapshots are remade when it moves). */
   rttSamples = 0;
   private rttLeast: number | null = null;

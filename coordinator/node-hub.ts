@@ -93,7 +93,6 @@ interface Snapshot {
 
 export class NodeHub {
   private readonly connections = new Map<string, NodeConnection>();
-  private readonly snapshots = new WeakMap<NodeConnection, Snapshot>();
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
@@ -116,7 +115,7 @@ export class NodeHub {
     for (const c of this.connections.values()) {
       if (!c.address || !c.status) continue;
       const record = this.deps.nodeInfo?.(c.address) ?? NEUTRAL_RECORD;
-      const kept = this.snapshots.get(c);
+      const kept = c.routingSnapshot as Snapshot | undefined;
       if (
         kept &&
         kept.status === c.status &&
@@ -148,7 +147,7 @@ export class NodeHub {
         quarantined: record.quarantine !== null,
         quarantineReason: record.quarantine?.reason ?? null,
       };
-      this.snapshots.set(c, { node, status: c.status, inFlight: c.jobs.size, lastIdleAtMs: c.lastIdleAtMs, rttSamples: c.rttSamples, address: c.address, agent: c.agent, record });
+      c.routingSnapshot = { node, status: c.status, inFlight: c.jobs.size, lastIdleAtMs: c.lastIdleAtMs, rttSamples: c.rttSamples, address: c.address, agent: c.agent, record } satisfies Snapshot;
       out.push(node);
     }
     return out;

@@ -70,10 +70,9 @@ export class Reputation {
   private readonly speeds = new Map<string, number>();
   /**
    * Median of `speeds`: recomputed when a node's first speed arrives, otherwise at most once a
-   * second after speeds changed (every job changes one; routing reads it per node per job).
+   * second (every job changes one speed; routing reads the median per node per job).
    */
   private medianSpeed: number | null = null;
-  private medianStale = false;
   private medianAtMs = 0;
   /** Each node's routing record, kept while its counters, its speed and the median stand. */
   private readonly records = new Map<string, { record: NodeRecord; median: number }>();
@@ -164,13 +163,11 @@ export class Reputation {
   }
 
   private typicalSpeed(): number {
-    // Real time, not the injected clock: this is a rate limit on work, read per node per job.
-    const now = this.medianSpeed === null || this.medianStale ? performance.now() : 0;
-    if (this.medianSpeed === null || (this.medianStale && now - this.medianAtMs >= MEDIAN_REFRESH_MS)) {
+    if (this.medianSpeed === null) {
       const known = Float64Array.from(this.speeds.values()).sort();
       this.medianSpeed = known.length > 0 ? (known[Math.floor(known.length / 2)] as number) : 0;
-      this.medianStale = false;
-      this.medianAtMs = now;
+      // Real time, not the injected clock: this limits work, it dates nothing.
+      this.medianAtMs = performance.now();
     }
     return this.medianSpeed;
   }
@@ -188,9 +185,8 @@ export class Reputation {
     const old = this.speeds.get(a);
     this.speeds.set(a, old === undefined ? sample : old + SPEED_SMOOTHING * (sample - old));
     this.records.delete(a);
-    // The first speed known sets the median at once; later ones move it at most once a second.
-    if (old === undefined) this.medianSpeed = null;
-    else this.medianStale = true;
+    // A node's first speed moves the median at once; later ones at most once a second.
+    if (old === undefined || performance.now() - this.medianAtMs >= MEDIAN_REFRESH_MS) this.medianSpeed = null;
   }
 
   /** An answer on the node finished (true) or broke off after it started (false). */
