@@ -1,8 +1,12 @@
 /**
  * The cluster's node directory: which nodes are connected to which coordinator instance, and
- * each one's routing view. Every instance writes its own nodes to `cluster_nodes` (on login,
- * status, job start and end, disconnect) and announces each change on the nodes channel; the
- * others keep a cache, updated on each announcement and reloaded in full on every heartbeat.
+ * each one's routing view. Every instance writes its own nodes to `cluster_nodes` and announces
+ * each change on the nodes channel: at once when what a node serves changed (login, status,
+ * quarantine, disconnect); when only its load or round trip moved (a job started or ended on it, a ping), within
+ * LOAD_PUBLISH_MS, so a busy instance does not write a row and a notification per job. The
+ * others keep a cache, updated on each announcement and reloaded in full on every heartbeat;
+ * a remote node's load a moment old is safe, since the node's own instance refuses a job it has
+ * no room for (`busy`, retried elsewhere).
  * Instances beat in `cluster_instances` (database time, so machines' clocks do not matter); the
  * nodes of an instance whose beat is stale are treated as gone, and its rows are cleaned away.
  */
@@ -36,6 +40,15 @@ export interface ClusterDirectoryOptions {
   onInstanceGone(instanceId: string): void;
 }
 
+/** A local node whose load or round trip alone changed is written within this long (coalesced). */
+export const LOAD_PUBLISH_MS = 250;
+
+/** A node's routing view without its load and round trip: what must reach the other instances at once. */
+function servingKey(node: HubNode): string {
+  const { inFlight: _inFlight, lastIdleAtMs: _idle, rttMs: _rtt, ...serving } = node;
+  return JSON.stringify(serving);
+}
+
 /** Rows of messages nobody read (their reader died) are deleted after this long. */
 const ORPHAN_MESSAGE_MS = 5 * 60_000;
 
@@ -43,10 +56,13 @@ const ORPHAN_MESSAGE_MS = 5 * 60_000;
 export class ClusterDirectory {
   private remote = new Map<string, RemoteNode>();
   private live = new Set<string>();
-  /** What the table holds for each local node, as last written (JSON). */
-  private readonly published = new Map<string, string>();
+  /** What the table holds for each local node, as last written: its snapshot, JSON and serving key. */
+  private readonly published = new Map<string, { node: HubNode; json: string; serving: string }>();
   private publishing: Promise<void> | null = null;
   private publishAgain = false;
+  /** The next write includes load-only changes. */
+  private publishLoad = false;
+  private loadTimer: NodeJS.Timeout | null = null;
   /** Announcements are applied one at a time, in order. */
   private changes: Promise<void> = Promise.resolve();
   private left = false;
@@ -81,7 +97,7 @@ export class ClusterDirectory {
       await db.query(`DELETE FROM cluster_nodes WHERE instance_id = $1`, [instanceId]);
       this.published.clear();
     }
-    await this.publish();
+    await this.publish(true);
     await db.query(
       `DELETE FROM cluster_nodes WHERE instance_id NOT IN
          (SELECT instance_id FROM cluster_instances WHERE heartbeat_at > now() - $1 * interval '1 millisecond')`,
@@ -93,13 +109,14 @@ export class ClusterDirectory {
   }
 
   /** Writes local nodes whose view changed (coalesced: at most one write runs at a time). */
-  schedulePublish(): void {
+  schedulePublish(withLoad = false): void {
     if (this.left) return;
     if (this.publishing) {
       this.publishAgain = true;
+      this.publishLoad ||= withLoad;
       return;
     }
-    void this.publish().catch((err: unknown) => this.o.logger.error("could not publish this instance's nodes", { error: String(err) }));
+    void this.publish(withLoad).catch((err: unknown) => this.o.logger.error("could not publish this instance's nodes", { error: String(err) }));
   }
 
   /** Forgets what was published, so the next publish writes every local node again (after a reconnect). */
@@ -161,6 +178,8 @@ export class ClusterDirectory {
   /** Removes this instance and its nodes from the directory (a clean shutdown). */
   async leave(): Promise<void> {
     this.left = true;
+    if (this.loadTimer) clearTimeout(this.loadTimer);
+    this.loadTimer = null;
     await this.publishing?.catch(() => {});
     const { rows } = await this.o.db.query<{ node_id: string }>(`DELETE FROM cluster_nodes WHERE instance_id = $1 RETURNING node_id`, [this.o.instanceId]);
     await this.o.db.query(`DELETE FROM cluster_instances WHERE instance_id = $1`, [this.o.instanceId]);
@@ -176,7 +195,8 @@ export class ClusterDirectory {
     return parsed.data;
   }
 
-  private publish(): Promise<void> {
+  private publish(withLoad = false): Promise<void> {
+    this.publishLoad ||= withLoad;
     if (this.publishing) {
       this.publishAgain = true;
       return this.publishing;
@@ -184,7 +204,9 @@ export class ClusterDirectory {
     const run = async () => {
       do {
         this.publishAgain = false;
-        await this.writeLocal();
+        const load = this.publishLoad;
+        this.publishLoad = false;
+        await this.writeLocal(load);
       } while (this.publishAgain && !this.left);
     };
     this.publishing = run().finally(() => {
@@ -193,20 +215,40 @@ export class ClusterDirectory {
     return this.publishing;
   }
 
-  private async writeLocal(): Promise<void> {
+  /** Writes the local nodes that changed; a node whose load alone moved waits for a write `withLoad`. */
+  private async writeLocal(withLoad: boolean): Promise<void> {
     const { db, instanceId } = this.o;
     const seen = new Set<string>();
+    let loadWaits = false;
     for (const node of this.o.localNodes()) {
       seen.add(node.id);
+      const before = this.published.get(node.id);
+      // Routing keeps a node's snapshot while nothing in it changed: the same object, nothing to write.
+      if (before?.node === node) continue;
       const json = JSON.stringify(node);
-      if (this.published.get(node.id) === json) continue;
+      if (before?.json === json) {
+        this.published.set(node.id, { ...before, node });
+        continue;
+      }
+      const serving = servingKey(node);
+      if (!withLoad && before?.serving === serving) {
+        loadWaits = true;
+        continue;
+      }
       await db.query(
         `INSERT INTO cluster_nodes (node_id, instance_id, node, updated_at) VALUES ($1, $2, $3::jsonb, now())
          ON CONFLICT (node_id) DO UPDATE SET instance_id = EXCLUDED.instance_id, node = EXCLUDED.node, updated_at = now()`,
         [node.id, instanceId, json],
       );
-      this.published.set(node.id, json);
+      this.published.set(node.id, { node, json, serving });
       await this.o.announce(JSON.stringify({ instance: instanceId, node: node.id }));
+    }
+    if (loadWaits && !this.loadTimer && !this.left) {
+      this.loadTimer = setTimeout(() => {
+        this.loadTimer = null;
+        this.schedulePublish(true);
+      }, LOAD_PUBLISH_MS);
+      this.loadTimer.unref();
     }
     for (const id of [...this.published.keys()]) {
       if (seen.has(id)) continue;

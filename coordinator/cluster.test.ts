@@ -137,10 +137,13 @@ describe.skipIf(skip !== null)(`cluster parts on PostgreSQL${skip ? ` (skipped: 
       ["dir_one", "n1"],
       ["dir_one", "n2"],
     ]);
-    // A change travels by announcement, without waiting for a beat.
+    // A change travels by announcement, without waiting for a beat: a node leaving at once, a
+    // node's load within LOAD_PUBLISH_MS (coalesced, not a write per job).
     localNodes = [hubNode("n1", 1)];
     first.schedulePublish();
-    await waitUntil(() => second.remoteNodes().length === 1 && second.remoteNodes()[0]?.node.inFlight === 1, 5_000, "the change to arrive");
+    await waitUntil(() => second.remoteNodes().length === 1, 5_000, "the node's departure to arrive");
+    expect(second.remoteNodes()[0]?.node.inFlight).toBe(0);
+    await waitUntil(() => second.remoteNodes()[0]?.node.inFlight === 1, 5_000, "the node's load to arrive");
     expect(second.ownerOf("n1")).toBe("dir_one");
     expect(changes).toBeGreaterThan(0);
     // A malformed row is ignored, not routed to.
