@@ -1,6 +1,6 @@
 /**
  * Argument parsing shared by the commands that take their own options (`models`, `wallet`,
- * `withdraw`): strict options, `--help`, and one way of reporting a mistake (the message, then
+ * `withdraw`, `earnings`): strict options, `--help`, and one way of reporting a mistake (the message, then
  * the command's usage, exit code 2).
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";

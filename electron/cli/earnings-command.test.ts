@@ -79,7 +79,15 @@ describe("offpeak earnings", () => {
 
   it("refuses a bad period before asking the node, and reports the node's refusal", async () => {
     expect(await main(["earnings", "--range", "1y", "--data-dir", node.dataDir], io())).toBe(2);
-    expect(err).toEqual(['offpeak earnings: --range takes 24h, 7d or 30d, got "1y"']);
+    expect(err.join("\n")).toMatch(/^offpeak earnings: --range takes 24h, 7d or 30d, got "1y"\n\nUsage: offpeak earnings /);
+    err = [];
+    expect(await main(["earnings", "--period", "7d", "--data-dir", node.dataDir], io())).toBe(2);
+    expect(err.join("\n")).toMatch(/^offpeak earnings: Unknown option '--period'.*\n\nUsage: offpeak earnings /s);
+    err = [];
+    expect(await main(["earnings", "now", "--data-dir", node.dataDir], io())).toBe(2);
+    expect(err.join("\n")).toMatch(/^offpeak earnings: unexpected argument "now"/);
+    expect(await main(["earnings", "--help"], io())).toBe(0);
+    expect(out.join("\n")).toMatch(/^Usage: offpeak earnings \[--range 24h\|7d\|30d\]/m);
     expect(control.earningsCalls).toEqual([]);
     const direct = await fetch(`http://127.0.0.1:${node.server.port}/api/earnings?range=1y`, { headers: { authorization: `Bearer ${node.server.token}` } });
     expect([direct.status, await direct.json()]).toEqual([400, { error: "expected ?range=24h, 7d or 30d" }]);

@@ -3,7 +3,7 @@
  * earned — available, pending, held, withdrawn, lifetime — its latest jobs, and every difference
  * between its own receipt record and the coordinator's, read from its local control server.
  */
-import { parseArgs } from "node:util";
+import { parseCommandArgs } from "./command-args";
 import { earningsRangeSchema, earningsViewSchema, type EarningsRow, type EarningsView } from "../../shared/earnings-view";
 import { formatUsd } from "../../shared/money";
 import type { CliIo } from "./main";
@@ -70,23 +70,29 @@ export function earningsLines(view: EarningsView): string[] {
   return lines;
 }
 
+const EARNINGS_USAGE = `Usage: offpeak earnings [--range 24h|7d|30d] [--json] [--data-dir DIR]
+
+What the node running on this machine has earned: available, pending, held and withdrawn
+balances, earnings over the period (default 24h), its jobs, and any receipt the coordinator
+has not credited yet.
+
+Options:
+  --range 24h|7d|30d   the period of the chart and the job list (default 24h)
+  --json               the whole view as JSON
+  --data-dir DIR       the node's data folder (default ~/.offpeak)`;
+
 /** Runs `offpeak earnings`; returns the exit code. */
 export async function runEarningsCommand(args: readonly string[], io: CliIo): Promise<number> {
-  let values: { json?: boolean; range?: string; "data-dir"?: string };
-  try {
-    values = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: { json: { type: "boolean" }, range: { type: "string" }, "data-dir": { type: "string" }, verbose: { type: "boolean" } },
-    }).values;
-  } catch (error) {
-    io.err(`offpeak earnings: ${(error as Error).message}`);
+  const parsed = parseCommandArgs("earnings", args, { json: { type: "boolean" }, range: { type: "string" }, "data-dir": { type: "string" }, verbose: { type: "boolean" } }, EARNINGS_USAGE, io);
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  if (parsed.positionals.length > 0) {
+    io.err(`offpeak earnings: unexpected argument "${parsed.positionals[0]}"\n\n${EARNINGS_USAGE}`);
     return 2;
   }
   const range = earningsRangeSchema.safeParse(values.range ?? "24h");
   if (!range.success) {
-    io.err(`offpeak earnings: --range takes 24h, 7d or 30d, got "${values.range}"`);
+    io.err(`offpeak earnings: --range takes 24h, 7d or 30d, got "${values.range}"\n\n${EARNINGS_USAGE}`);
     return 2;
   }
   const reply = await callNodeApi(values["data-dir"], "GET", `/api/earnings?range=${range.data}`);
