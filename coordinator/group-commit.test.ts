@@ -15,7 +15,7 @@ function recordingWriter(answer: (item: number) => number | Error = (n) => n * 1
 describe("GroupCommit", () => {
   it("writes what was handed in during one turn together, and what arrives during a write in the next", async () => {
     const w = recordingWriter();
-    const group = new GroupCommit(w.write);
+    const group = new GroupCommit(w.write, 256, Infinity);
     const first = [1, 2].map((n) => group.submit(n));
     // Nothing is written in the turn the items arrive: other messages of that turn may join.
     expect(w.batches).toEqual([]);
@@ -30,12 +30,29 @@ describe("GroupCommit", () => {
     expect(w.batches.at(-1)).toEqual([6]);
   });
 
+  it("writes at once when idle, and waits a turn for company when it wrote a moment ago", async () => {
+    const w = recordingWriter();
+    const group = new GroupCommit(w.write, 256, 60_000);
+    const first = group.submit(1);
+    // Idle: the write starts within submit, before anything else can join it.
+    expect(w.batches).toEqual([[1]]);
+    const during = [2, 3].map((n) => group.submit(n));
+    expect(await Promise.all([first, ...during])).toEqual([10, 20, 30]);
+    expect(w.batches).toEqual([[1], [2, 3]]);
+    // A write ended a moment ago: the coordinator is busy, so the next item waits for the turn.
+    const later = [4, 5].map((n) => group.submit(n));
+    expect(w.batches).toHaveLength(2);
+    expect(await Promise.all(later)).toEqual([40, 50]);
+    expect(w.batches.at(-1)).toEqual([4, 5]);
+  });
+
   it("caps a write at maxBatch items", async () => {
     const w = recordingWriter();
-    const group = new GroupCommit(w.write, 3);
+    const group = new GroupCommit(w.write, 3, Infinity);
     await Promise.all(Array.from({ length: 8 }, (_, i) => group.submit(i)));
     expect(w.batches.map((b) => b.length)).toEqual([3, 3, 2]);
     expect(() => new GroupCommit(w.write, 0)).toThrow(/maxBatch/);
+    expect(() => new GroupCommit(w.write, 1, -1)).toThrow(/idleMs/);
   });
 
   it("fails only the item whose result is an Error", async () => {
@@ -53,7 +70,7 @@ describe("GroupCommit", () => {
       await new Promise((r) => setImmediate(r));
       if (items.includes(3)) throw new Error("constraint broken by 3");
       return items.map((n) => n);
-    });
+    }, 256, Infinity);
     const results = await Promise.allSettled([1, 2, 3, 4].map((n) => group.submit(n)));
     expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual([1, 2, "constraint broken by 3", 4]);
     expect(batches).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
@@ -65,7 +82,7 @@ describe("GroupCommit", () => {
       await new Promise((r) => setImmediate(r));
       if (down) throw Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
       return items.map((n) => n);
-    });
+    }, 256, Infinity);
     const results = await Promise.allSettled([group.submit(0), group.submit(1), group.submit(2)]);
     expect(results.every((r) => r.status === "rejected" && (r.reason as { code?: string }).code === "57P01")).toBe(true);
     expect(group.stats()).toEqual({ batches: 1, items: 3 });

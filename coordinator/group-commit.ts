@@ -1,9 +1,10 @@
 /**
  * Group commit: callers hand in items one at a time and the items are written together, with at
- * most one write in flight. An item that arrives while a write runs joins the next one, so a lone
- * item is written on the next turn of the event loop (no timer) and under load each write carries
- * everything that queued meanwhile: a job's settlement costs one transaction's round trips
- * shared by every job that settles at the same moment, instead of its own.
+ * most one write in flight. An item that arrives while a write runs joins the next one; under
+ * load each write carries everything that queued meanwhile, so a job's settlement costs one
+ * transaction's round trips shared by every job that settles at the same moment, instead of its
+ * own. When the writer has been idle a while, an item is written at once (no wait for company on
+ * a quiet coordinator: it is on a request's path).
  *
  * `write` returns one result per item, in order: a value, or an Error for that item alone. When
  * a write of several items throws (a constraint no single item was expected to break, a
@@ -11,6 +12,9 @@
  * connection fails the whole batch; callers retry (their writes are idempotent, see db-retry.ts).
  */
 import { isConnectionLoss } from "./db-retry";
+
+/** A writer idle this long writes the next item at once. */
+const DEFAULT_IDLE_MS = 5;
 
 interface Waiting<T, R> {
   readonly item: T;
@@ -24,11 +28,20 @@ export class GroupCommit<T, R> {
   private batches = 0;
   private items = 0;
 
+  private lastWriteEndedAt = -Infinity;
+
+  /**
+   * `idleMs`: an item arriving more than this after the last write ended is written at once; sooner
+   * (the coordinator is busy) it waits for the next turn of the event loop, to be written with
+   * the others arriving in this one.
+   */
   constructor(
     private readonly write: (items: readonly T[]) => Promise<ReadonlyArray<R | Error>>,
     private readonly maxBatch = 256,
+    private readonly idleMs = DEFAULT_IDLE_MS,
   ) {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
+    if (!(idleMs >= 0)) throw new RangeError(`idleMs must be a non-negative number, got ${idleMs}`);
   }
 
   /** Writes `item` with whatever else is waiting; resolves with its own result. */
@@ -37,10 +50,14 @@ export class GroupCommit<T, R> {
       this.queue.push({ item, resolve, reject });
       if (this.writing) return;
       this.writing = true;
-      // Start on the next turn of the event loop, not in this microtask: every message already
-      // received (other jobs ending now) is handled first and joins this write. An embedded
-      // database runs its statements synchronously, so without this pause a write would always
-      // finish before the next message is even read, and carry one item.
+      if (performance.now() - this.lastWriteEndedAt > this.idleMs) {
+        void this.drain();
+        return;
+      }
+      // Busy: start on the next turn of the event loop, not in this microtask, so every message
+      // already received (other jobs ending now) is handled first and joins this write. An
+      // embedded database runs its statements synchronously: without this pause a write would
+      // always finish before the next message is even read, and carry one item.
       setImmediate(() => void this.drain());
     });
   }
@@ -58,6 +75,7 @@ export class GroupCommit<T, R> {
       }
     } finally {
       this.writing = false;
+      this.lastWriteEndedAt = performance.now();
     }
   }
 
