@@ -25,6 +25,8 @@ export interface ClusterBusOptions {
   /** Channels to listen on (plain lowercase identifiers). */
   readonly channels: readonly string[];
   readonly logger: Logger;
+  /** The connection's name in pg_stat_activity (operators see which instance's bus it is). */
+  readonly applicationName?: string;
   /** Called with each message, in the order they arrived, one at a time. */
   onMessage(channel: string, payload: string): Promise<void> | void;
   /** Called after a lost connection was made again (not after the first connect). */
@@ -91,7 +93,7 @@ export class ClusterBus {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.opts.url });
+    const client = new pg.Client({ connectionString: this.opts.url, ...(this.opts.applicationName ? { application_name: this.opts.applicationName } : {}) });
     client.on("error", (err) => this.lost(client, err));
     client.on("end", () => this.lost(client, new Error("connection ended")));
     client.on("notification", (n) => this.received(client, n.channel, n.payload ?? ""));

@@ -178,13 +178,34 @@ export class ClusterHub {
   }
 
   /** This instance is leaving: the jobs it runs for other instances end there as dropped (they fail over). */
-  dropRelayed(): void {
+  dropRelayed(reason = "the coordinator relaying it is shutting down"): void {
     for (const [key, job] of [...this.relayed]) {
       this.relayed.delete(key);
-      this.local.send(job.nodeId, { type: "cancel", jobId: job.jobId, reason: "the coordinator relaying it is shutting down" });
+      this.local.send(job.nodeId, { type: "cancel", jobId: job.jobId, reason });
       this.local.release(job.nodeId, job.jobId);
       this.publishQuietly(job.requester, { k: "disconnect", nodeId: job.nodeId, jobId: job.jobId });
     }
+  }
+
+  /**
+   * This instance's bus connection dropped and is back: messages either way may have been lost
+   * meanwhile (tokens, a `done`, a cancel), so no job between instances can be trusted to be
+   * whole. Jobs we ran on other instances' nodes end here as if their node disconnected (they
+   * continue on another node from what the consumer already has) and their instances are told to
+   * cancel them; jobs we ran for other instances are cancelled here and their requesters told
+   * the node is gone (they fail over the same way). Waiting for the stall timeout instead would
+   * leave those consumers without a token for its length.
+   */
+  busLost(): void {
+    const reason = "the coordinators lost touch while it ran";
+    for (const [key, job] of [...this.remoteJobs]) {
+      this.remoteJobs.delete(key);
+      this.publishQuietly(job.owner, { k: "send", from: this.o.instanceId, nodeId: job.nodeId, message: encodeCoordinatorMessage({ type: "cancel", jobId: job.jobId, reason }) });
+      this.publishQuietly(job.owner, { k: "release", from: this.o.instanceId, nodeId: job.nodeId, jobId: job.jobId });
+      job.listener.onDisconnect();
+    }
+    this.dropRelayed(reason);
+    this.o.onCapacityChange();
   }
 
   /** Jobs in flight between instances, for tests and logs. */

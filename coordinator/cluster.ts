@@ -82,6 +82,7 @@ export async function joinCluster(
     url: databaseUrl,
     channels: [NODES_CHANNEL, REPUTATION_CHANNEL, PROBE_JOBS_CHANNEL, instanceChannel(instanceId)],
     logger,
+    applicationName: `offpeak-bus-${instanceId}`,
     async onMessage(channel, payload) {
       if (channel === NODES_CHANNEL) return directory?.applyChange(payload);
       if (channel === REPUTATION_CHANNEL || channel === PROBE_JOBS_CHANNEL) return handlers.onBroadcast?.(channel, payload);
@@ -90,7 +91,9 @@ export async function joinCluster(
       hub?.handle(msg);
     },
     async onReconnect() {
-      // Announcements sent while we were away are lost: read everything again and write ours.
+      // Messages sent either way while we were away are lost: jobs between instances fail over
+      // at once, and the directory is read again and ours written again.
+      hub?.busLost();
       directory?.republishAll();
       await directory?.reload();
     },

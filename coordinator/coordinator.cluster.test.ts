@@ -170,6 +170,33 @@ describe.skipIf(skip !== null)(`two coordinator instances on one PostgreSQL${ski
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe("no_capacity");
   });
 
+  it("fails a job across instances over at once when A's bus connection drops mid-answer", async () => {
+    const tokens = ["Uno", " dos", " tres", " cuatro", " cinco", " seis", " siete", " ocho"];
+    const onB = await connect(b, { models: ["bus-model"], capacity: 1, tokens, tokenIntervalMs: 300, price: HALF_PRICE });
+    const onA = await connect(a, { models: ["bus-model"], capacity: 1, tokens, tokenIntervalMs: 10 });
+    await listedOnA(onB);
+    const stream = await client.chat.completions.create({ model: "bus-model", messages: [{ role: "user", content: "Count" }], stream: true, max_tokens: 20 });
+    let text = "";
+    let cut = false;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? "";
+      if (!cut && text.length > 0) {
+        cut = true;
+        const { rows } = await db.query<{ n: string }>(`SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE application_name = 'offpeak-bus-inst_a'`);
+        expect(Number(rows[0]?.n)).toBe(1);
+      }
+    }
+    // The answer is whole: B's node started it, A's node continued it once A's bus was back,
+    // long before B's node would have finished (8 tokens, 300 ms apart) or a stall timeout.
+    expect(text).toBe(tokens.join(""));
+    expect(onB.jobIds).toHaveLength(1);
+    expect(onA.jobIds).toHaveLength(1);
+    const continued = onA.jobs[0]?.input.prefill ?? "";
+    expect(tokens.join("").startsWith(continued) && continued.length > 0).toBe(true);
+    // B was told to stop its node's part.
+    await onB.waitFor((m) => m.type === "cancel" && m.jobId === onB.jobIds[0], 5_000);
+  });
+
   it("treats the nodes of an instance that died as gone: its job in flight fails over to A", async () => {
     const tokens = ["Alpha", " beta", " gamma", " delta", " epsilon", " zeta"];
     const onB = await connect(b, { models: ["crash-model"], capacity: 1, tokens, tokenIntervalMs: 400, price: HALF_PRICE });
