@@ -94,6 +94,13 @@ describe("metrics", () => {
     expect(m.get('offpeak_time_to_first_token_seconds_count{kind="completion"}')).toBe(1);
     expect(m.get('offpeak_node_attempts_total{end="done"}')).toBe(2);
     expect(m.get("offpeak_process_resident_memory_bytes")).toBeGreaterThan(0);
+    // Three jobs opened (the refused one too); the answers served by one node settle through the
+    // batched writes (one that failed over settles its parts on their own). One at a time here,
+    // so each write carries one job.
+    expect(m.get('offpeak_ledger_write_jobs_total{op="reserve"}')).toBe(3);
+    expect(m.get('offpeak_ledger_writes_total{op="reserve"}')).toBe(3);
+    expect(m.get('offpeak_ledger_write_jobs_total{op="settle"}')).toBe(2 - flaky.jobIds.length);
+    expect(m.get('offpeak_ledger_writes_total{op="settle"}')).toBe(2 - flaky.jobIds.length);
   });
 });
 

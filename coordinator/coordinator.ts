@@ -215,7 +215,7 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
   // Routing, verification and the admin's list see every node of the cluster; metrics count
   // this instance's own nodes (each instance reports its share, so sums across instances hold).
   const routing = cluster?.hub ?? hub;
-  const metrics = new CoordinatorMetrics({ hub, queue });
+  const metrics = new CoordinatorMetrics({ hub, queue, ledger });
   const verifier =
     opts.verification === false
       ? null

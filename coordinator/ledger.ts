@@ -108,6 +108,11 @@ export class Ledger {
     });
   }
 
+  /** Ledger writes so far and the jobs they carried, per operation (jobs started at once share one). */
+  writeStats(): Record<"reserve" | "settle", { batches: number; items: number }> {
+    return { reserve: this.reservations.stats(), settle: this.settlements.stats() };
+  }
+
   /**
    * Settles a job: charges the consumer `costMicroUsd` (releasing its reservation), credits the
    * node its share (pending, or held while the node is on hold) and the platform its fee,

@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics of one coordinator (its own registry, so several can share a process):
  * nodes by state, jobs by outcome, tokens, latencies, errors, failovers, verification checks,
- * queue depth, plus the process's own figures. Labels are low-cardinality words, never a model
+ * queue depth, ledger writes, plus the process's own figures. Labels are low-cardinality words, never a model
  * id, an address or anything a consumer sent.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
@@ -10,6 +10,7 @@ import type { CapacityQueue } from "./capacity-queue";
 import type { DispatchEvents } from "./job-dispatcher";
 import type { JobOutcome } from "./job-outcomes";
 import { nodeState } from "./admin-api";
+import type { Ledger } from "./ledger";
 
 const NODE_STATES = ["idle", "serving", "busy", "not sharing", "quarantined"] as const;
 
@@ -25,7 +26,7 @@ export class CoordinatorMetrics {
   private readonly failovers: Counter;
   private readonly checks: Counter<"kind" | "verdict">;
 
-  constructor(sources: { hub: Pick<NodeHub, "candidates">; queue: Pick<CapacityQueue, "totalLength"> }) {
+  constructor(sources: { hub: Pick<NodeHub, "candidates">; queue: Pick<CapacityQueue, "totalLength">; ledger?: Pick<Ledger, "writeStats"> }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: "offpeak_" });
     new Gauge({
@@ -47,6 +48,22 @@ export class CoordinatorMetrics {
         this.set(sources.queue.totalLength());
       },
     });
+    // Jobs opened and settled at the same moment share one ledger write (group-commit.ts): items
+    // per write is how much the batching saves.
+    const { ledger } = sources;
+    if (ledger) {
+      const seen = { reserve: { batches: 0, items: 0 }, settle: { batches: 0, items: 0 } };
+      const follow = (field: "batches" | "items") =>
+        function collect(this: Counter<"op">) {
+          const now = ledger.writeStats();
+          for (const op of ["reserve", "settle"] as const) {
+            this.inc({ op }, now[op][field] - seen[op][field]);
+            seen[op][field] = now[op][field];
+          }
+        };
+      new Counter({ name: "offpeak_ledger_writes_total", help: "Ledger writes (one statement or transaction each) by operation.", labelNames: ["op"], registers, collect: follow("batches") });
+      new Counter({ name: "offpeak_ledger_write_jobs_total", help: "Jobs those ledger writes carried, by operation.", labelNames: ["op"], registers, collect: follow("items") });
+    }
     this.jobs = new Counter({ name: "offpeak_jobs_total", help: "Consumer jobs by kind and outcome.", labelNames: ["kind", "outcome"], registers });
     this.tokens = new Counter({ name: "offpeak_tokens_total", help: "Tokens of answered jobs, prompt and completion.", labelNames: ["type"], registers });
     this.errors = new Counter({ name: "offpeak_job_errors_total", help: "Jobs that ended with an error, by error code.", labelNames: ["code"], registers });
