@@ -17,6 +17,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import { SimNode } from "../coordinator/test-support/sim-node";
+import { startThrowawayPostgres } from "../tests/support/postgres";
 import { LOAD_ADMIN_TOKEN, type LoadServerCommand, type LoadServerReply } from "./load-server";
 import { captureEvents, runConsumers, type LoadResult, type LoadTarget } from "./load-consumers";
 import { median, percentile, printTable } from "./stats";
@@ -40,7 +41,7 @@ class LoadServerProcess {
     readonly wsUrl: string,
   ) {}
 
-  static async start(kind: "coordinator" | "baseline", env: Record<string, string> = {}): Promise<LoadServerProcess> {
+  static async start(kind: "coordinator" | "coordinator-db" | "baseline", env: Record<string, string> = {}): Promise<LoadServerProcess> {
     const child = fork(SERVER_SCRIPT, [kind], { execArgv: ["--import", "tsx", "--expose-gc"], env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     try {
       const ready = await nextReply(child, 60_000);
@@ -163,14 +164,21 @@ export interface CoordinatorLoadOptions {
   /** Load time per side, split over `rounds` alternating runs. */
   readonly seconds: number;
   readonly rounds: number;
+  /** Run the coordinator on a throwaway PostgreSQL server instead of in-memory PGlite. */
+  readonly postgres?: boolean;
 }
 
 /** Runs the coordinator load bench and prints its table. */
 export async function benchCoordinatorLoad(o: CoordinatorLoadOptions): Promise<void> {
   const nodes: SimNode[] = [];
   const servers: LoadServerProcess[] = [];
+  // BENCH_LOAD_POSTGRES=1: the coordinator on a throwaway PostgreSQL server (fsync off) instead
+  // of in-memory PGlite; the database's own CPU is then in its processes, not the coordinator's.
+  const postgres = o.postgres ? await startThrowawayPostgres({ database: "offpeak_load" }) : null;
   try {
-    const coordinator = await LoadServerProcess.start("coordinator");
+    const coordinator = postgres
+      ? await LoadServerProcess.start("coordinator-db", { BENCH_LOAD_DB: postgres.url, BENCH_LOAD_QUEUE_WAIT_MS: "60000" })
+      : await LoadServerProcess.start("coordinator");
     servers.push(coordinator);
     const key = await createKey(coordinator.url);
     const target: LoadTarget = {
@@ -237,7 +245,7 @@ export async function benchCoordinatorLoad(o: CoordinatorLoadOptions): Promise<v
       `${fmt(p(cv, 50))} / ${fmt(p(cv, 99))} (baseline ${fmt(p(bv, 50))} / ${fmt(p(bv, 99))}; added ${fmt(p(cv, 50) - p(bv, 50))} / ${fmt(p(cv, 99) - p(bv, 99))})`,
     ];
     printTable(
-      `coordinator under load — ${connected} simulated nodes, ${o.consumers} plain-fetch streaming consumers, ${TOKENS.length} tokens per answer, ${o.seconds} s per side in ${o.rounds} rounds`,
+      `coordinator under load — ${connected} simulated nodes, ${o.consumers} plain-fetch streaming consumers, ${TOKENS.length} tokens per answer, ${o.seconds} s per side in ${o.rounds} rounds, ${o.postgres ? "PostgreSQL" : "in-memory PGlite"}`,
       [
         [`node logins (${LOGIN_CONCURRENCY} at a time): connected / failed, logins/s`, `${connected} / ${login.failed}, ${fmt(o.nodes / login.seconds, 0)}${login.firstFailure ? ` (first failure: ${login.firstFailure})` : ""}`],
         [`coordinator RSS per idle node, KiB (target ≤ ${TARGET_KIB_PER_NODE})`, `${fmt(per("rss"), 1)} (${fmt(before.rss / KIB / KIB, 1)} → ${fmt(after.rss / KIB / KIB, 1)} MiB)`],
@@ -273,17 +281,24 @@ export async function benchCoordinatorLoad(o: CoordinatorLoadOptions): Promise<v
   } finally {
     await Promise.all(nodes.map((n) => n.close()));
     await Promise.all(servers.map((s) => s.stop()));
+    await postgres?.stop();
   }
 }
 
-/** The options from BENCH_LOAD_NODES, _CONSUMERS, _SECONDS and _ROUNDS (default 1000, 64, 10, 2). */
+/** The options from BENCH_LOAD_NODES, _CONSUMERS, _SECONDS and _ROUNDS (default 1000, 64, 10, 2) and BENCH_LOAD_POSTGRES=1. */
 export function coordinatorLoadOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): CoordinatorLoadOptions {
   const positive = (name: string, fallback: number) => {
     const value = Number(env[name] ?? fallback);
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${env[name]}`);
     return value;
   };
-  return { nodes: positive("BENCH_LOAD_NODES", 1_000), consumers: positive("BENCH_LOAD_CONSUMERS", 64), seconds: positive("BENCH_LOAD_SECONDS", 10), rounds: positive("BENCH_LOAD_ROUNDS", 2) };
+  return {
+    nodes: positive("BENCH_LOAD_NODES", 1_000),
+    consumers: positive("BENCH_LOAD_CONSUMERS", 64),
+    seconds: positive("BENCH_LOAD_SECONDS", 10),
+    rounds: positive("BENCH_LOAD_ROUNDS", 2),
+    postgres: env.BENCH_LOAD_POSTGRES === "1",
+  };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

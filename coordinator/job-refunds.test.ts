@@ -137,6 +137,23 @@ describeOnEachDatabase("consumer refunds", (database) => {
     expect(await auditBooks(books.db)).toEqual([]);
   });
 
+  it("refunds a part that cost nothing as a refund of nothing, beside the others", async () => {
+    const consumer = await fundedConsumer(books.db, 10_000, now);
+    const cheat = newNode();
+    const free = await job(consumer, cheat, 0);
+    const paid = await job(consumer, cheat, 800);
+    expect(await books.ledger.refundNodeJobs(cheat, "caught")).toEqual({ parts: 2, jobs: 2, consumers: 1, microUsd: 800 });
+    const { rows } = await books.db.query<{ job_id: string; amount_micro_usd: unknown }>(`SELECT job_id, amount_micro_usd FROM job_refunds WHERE job_id = ANY($1::text[]) ORDER BY amount_micro_usd`, [
+      [free, paid],
+    ]);
+    expect(rows.map((r) => [r.job_id, Number(r.amount_micro_usd)])).toEqual([
+      [free, 0],
+      [paid, 800],
+    ]);
+    expect(await balance(consumer)).toBe(10_000);
+    expect(await auditBooks(books.db)).toEqual([]);
+  });
+
   it("refuses a bad trigger with a clear error and moves nothing", async () => {
     const consumer = await fundedConsumer(books.db, 10_000, now);
     const [cheat, honest] = [newNode(), newNode()];

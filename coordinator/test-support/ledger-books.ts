@@ -111,7 +111,7 @@ export async function auditBooks(db: Queryable): Promise<string[]> {
       db,
       `SELECT f.job_id FROM job_refunds f JOIN node_credits c ON c.job_id = f.job_id
        WHERE f.node_micro_usd <> c.amount_micro_usd
-          OR f.amount_micro_usd <> COALESCE((SELECT -SUM(amount_micro_usd) FROM ledger_entries e WHERE e.job_id = f.job_id AND e.kind = 'job_charge'), -1)
+          OR f.amount_micro_usd <> COALESCE((SELECT -SUM(amount_micro_usd) FROM ledger_entries e WHERE e.job_id = f.job_id AND e.kind = 'job_charge'), 0)
           OR f.fee_micro_usd <> COALESCE((SELECT SUM(amount_micro_usd) FROM ledger_entries e WHERE e.job_id = f.job_id AND e.kind = 'job_fee'), 0)
           OR f.consumer_account_id <> (SELECT consumer_account_id FROM jobs j WHERE j.id = f.job_id)
           OR f.consumer_account_id NOT LIKE 'consumer:%'`,
