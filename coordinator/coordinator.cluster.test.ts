@@ -59,6 +59,27 @@ describe.skipIf(skip !== null)(`two coordinator instances on one PostgreSQL${ski
       "A to list the node",
     );
 
+  /**
+   * A node on B (cheaper, so routing picks it; `slowMs` between tokens) and a fast one on A serve
+   * `model`; the consumer on A streams an answer and `fault` strikes once its first text arrived.
+   */
+  async function streamThroughFault(model: string, tokens: string[], slowMs: number, fault: () => Promise<void>) {
+    const onB = await connect(b, { models: [model], capacity: 1, tokens, tokenIntervalMs: slowMs, price: HALF_PRICE });
+    const onA = await connect(a, { models: [model], capacity: 1, tokens, tokenIntervalMs: 10 });
+    await listedOnA(onB);
+    const stream = await client.chat.completions.create({ model, messages: [{ role: "user", content: "Go on" }], stream: true, max_tokens: 20 });
+    let text = "";
+    let struck = false;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? "";
+      if (!struck && text.length > 0) {
+        struck = true;
+        await fault();
+      }
+    }
+    return { onA, onB, text };
+  }
+
   async function entriesOf(jobId: string): Promise<{ count: number; sum: number }> {
     const { rows } = await db.query<{ amount: unknown }>(`SELECT amount_micro_usd AS amount FROM ledger_entries WHERE job_id = $1`, [jobId]);
     return { count: rows.length, sum: rows.reduce<number>((s, r) => s + toSafeInteger(r.amount), 0) };
@@ -172,20 +193,10 @@ describe.skipIf(skip !== null)(`two coordinator instances on one PostgreSQL${ski
 
   it("fails a job across instances over at once when A's bus connection drops mid-answer", async () => {
     const tokens = ["Uno", " dos", " tres", " cuatro", " cinco", " seis", " siete", " ocho"];
-    const onB = await connect(b, { models: ["bus-model"], capacity: 1, tokens, tokenIntervalMs: 300, price: HALF_PRICE });
-    const onA = await connect(a, { models: ["bus-model"], capacity: 1, tokens, tokenIntervalMs: 10 });
-    await listedOnA(onB);
-    const stream = await client.chat.completions.create({ model: "bus-model", messages: [{ role: "user", content: "Count" }], stream: true, max_tokens: 20 });
-    let text = "";
-    let cut = false;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta?.content ?? "";
-      if (!cut && text.length > 0) {
-        cut = true;
-        const { rows } = await db.query<{ n: string }>(`SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE application_name = 'offpeak-bus-inst_a'`);
-        expect(Number(rows[0]?.n)).toBe(1);
-      }
-    }
+    const { onA, onB, text } = await streamThroughFault("bus-model", tokens, 300, async () => {
+      const { rows } = await db.query<{ n: string }>(`SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE application_name = 'offpeak-bus-inst_a'`);
+      expect(Number(rows[0]?.n)).toBe(1);
+    });
     // The answer is whole: B's node started it, A's node continued it once A's bus was back,
     // long before B's node would have finished (8 tokens, 300 ms apart) or a stall timeout.
     expect(text).toBe(tokens.join(""));
@@ -199,19 +210,7 @@ describe.skipIf(skip !== null)(`two coordinator instances on one PostgreSQL${ski
 
   it("treats the nodes of an instance that died as gone: its job in flight fails over to A", async () => {
     const tokens = ["Alpha", " beta", " gamma", " delta", " epsilon", " zeta"];
-    const onB = await connect(b, { models: ["crash-model"], capacity: 1, tokens, tokenIntervalMs: 400, price: HALF_PRICE });
-    const onA = await connect(a, { models: ["crash-model"], capacity: 1, tokens, tokenIntervalMs: 10 });
-    await listedOnA(onB);
-    const stream = await client.chat.completions.create({ model: "crash-model", messages: [{ role: "user", content: "Greek" }], stream: true, max_tokens: 20 });
-    let text = "";
-    let killed = false;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta?.content ?? "";
-      if (!killed && text.length > 0) {
-        killed = true;
-        await stopInstance(b, "SIGKILL");
-      }
-    }
+    const { onA, onB, text } = await streamThroughFault("crash-model", tokens, 400, () => stopInstance(b, "SIGKILL"));
     expect(text).toBe(tokens.join(""));
     expect(onB.jobIds).toHaveLength(1);
     expect(onA.jobIds).toHaveLength(1);
