@@ -7,6 +7,7 @@ import type { FinishReason, Receipt } from "../shared/protocol";
 import type { Database } from "./db";
 import { ensureAccount, postTransfer } from "./ledger-accounts";
 import { bookNodeCredit, nodeTotalsIn } from "./node-credits";
+import { insertReceipts } from "./receipt-rows";
 
 /** The platform account that pays for verification jobs (its balance goes negative: a cost). */
 export const VERIFICATION_ACCOUNT = "platform:verification";
@@ -32,11 +33,7 @@ export async function creditCheckJob(
        VALUES ($1, $2, $3, 'settled', 0, $4, $5, $6, $7, $8, $8)`,
       [input.jobId, VERIFICATION_ACCOUNT, input.model, address, input.costMicroUsd, input.receipt.promptTokens, input.receipt.completionTokens, at],
     );
-    await tx.query(
-      `INSERT INTO receipts (job_id, node_address, model, prompt_tokens, completion_tokens, output_hash, signature, finish_reason, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [input.jobId, address, input.model, input.receipt.promptTokens, input.receipt.completionTokens, input.receipt.outputHash, input.receipt.signature, input.finishReason, at],
-    );
+    await insertReceipts(tx, [{ jobId: input.jobId, nodeAddress: address, receipt: { ...input.receipt, model: input.model }, finishReason: input.finishReason }], input.at);
     const account = await bookNodeCredit(tx, { jobId: input.jobId, address, amountMicroUsd: input.costMicroUsd, at: input.at, verificationWindowMs: input.verificationWindowMs });
     await ensureAccount(tx, account);
     await postTransfer(

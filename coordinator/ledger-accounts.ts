@@ -19,8 +19,7 @@ export function consumerAccountId(keyId: string): string {
   return `consumer:${keyId}`;
 }
 
-/** What kind of account an id names (its `accounts.kind`). */
-export function accountKind(accountId: string): "consumer" | "node" | "platform" | "external" {
+function accountKind(accountId: string): "consumer" | "node" | "platform" | "external" {
   if (accountId.startsWith("consumer:")) return "consumer";
   // node:, node-pending: and node-held: are the three accounts of one node.
   if (/^node(-pending|-held)?:/.test(accountId)) return "node";
@@ -41,12 +40,16 @@ export async function ensureAccount(tx: Queryable, accountId: string): Promise<v
   await tx.query(`INSERT INTO balances (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING`, [accountId]);
 }
 
+/** One balanced transfer: its id, the job it belongs to (if any) and its legs. */
+export interface Transfer {
+  readonly txnId: string;
+  readonly jobId: string | null;
+  readonly legs: readonly LedgerLeg[];
+}
+
 /**
  * Records one balanced transfer inside the caller's transaction: the legs must sum to zero;
- * each leg becomes a ledger entry and moves its account's balance by the same amount. Three
- * statements whatever the number of legs (accounts, entries, balances): a settlement is on every
- * job's path. Balances are updated in the order the legs name their accounts, so transfers that
- * name accounts in one order lock them in that order.
+ * each leg becomes a ledger entry and moves its account's balance by the same amount.
  */
 export async function postTransfer(
   tx: Queryable,
@@ -55,17 +58,33 @@ export async function postTransfer(
   legs: readonly LedgerLeg[],
   at: Date,
 ): Promise<void> {
-  let sum = 0;
-  for (const leg of legs) {
-    if (!Number.isSafeInteger(leg.amountMicroUsd)) throw new RangeError(`amount must be a safe integer, got ${leg.amountMicroUsd}`);
-    sum += leg.amountMicroUsd;
-  }
-  if (sum !== 0) throw new Error(`unbalanced transfer ${txnId}: legs sum to ${sum}`);
-  const moving = legs.filter((leg) => leg.amountMicroUsd !== 0);
-  if (moving.length === 0) return;
-  // One balance change per account (an account may appear in several legs), first-named first.
+  await postTransfers(tx, [{ txnId, jobId, legs }], at);
+}
+
+/**
+ * Records balanced transfers inside the caller's transaction (see {@link postTransfer}). Three
+ * statements whatever the number of transfers and legs (accounts, entries, balances): settlements
+ * are on every job's path. Each account's balance moves once, by the sum of its legs, in the
+ * order the transfers first name the accounts, so callers that name accounts in one order lock
+ * them in that order.
+ */
+export async function postTransfers(tx: Queryable, transfers: readonly Transfer[], at: Date): Promise<void> {
+  const entries: { txnId: string; jobId: string | null; leg: LedgerLeg }[] = [];
   const byAccount = new Map<string, number>();
-  for (const leg of moving) byAccount.set(leg.accountId, (byAccount.get(leg.accountId) ?? 0) + leg.amountMicroUsd);
+  for (const { txnId, jobId, legs } of transfers) {
+    let sum = 0;
+    for (const leg of legs) {
+      if (!Number.isSafeInteger(leg.amountMicroUsd)) throw new RangeError(`amount must be a safe integer, got ${leg.amountMicroUsd}`);
+      sum += leg.amountMicroUsd;
+    }
+    if (sum !== 0) throw new Error(`unbalanced transfer ${txnId}: legs sum to ${sum}`);
+    for (const leg of legs) {
+      if (leg.amountMicroUsd === 0) continue;
+      entries.push({ txnId, jobId, leg });
+      byAccount.set(leg.accountId, (byAccount.get(leg.accountId) ?? 0) + leg.amountMicroUsd);
+    }
+  }
+  if (entries.length === 0) return;
   const accounts = [...byAccount.keys()];
   await tx.query(`INSERT INTO accounts (id, kind) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (id) DO NOTHING`, [
     accounts,
@@ -73,8 +92,15 @@ export async function postTransfer(
   ]);
   await tx.query(
     `INSERT INTO ledger_entries (txn_id, account_id, amount_micro_usd, job_id, kind, created_at)
-     SELECT $1, a, m, $2, k, $3 FROM unnest($4::text[], $5::bigint[], $6::text[]) AS legs(a, m, k)`,
-    [txnId, jobId, at.toISOString(), moving.map((l) => l.accountId), moving.map((l) => l.amountMicroUsd), moving.map((l) => l.kind)],
+     SELECT t, a, m, j, k, $6 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[]) AS e(t, a, m, j, k)`,
+    [
+      entries.map((e) => e.txnId),
+      entries.map((e) => e.leg.accountId),
+      entries.map((e) => e.leg.amountMicroUsd),
+      entries.map((e) => e.jobId),
+      entries.map((e) => e.leg.kind),
+      at.toISOString(),
+    ],
   );
   await tx.query(
     `INSERT INTO balances (account_id, balance_micro_usd)

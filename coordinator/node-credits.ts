@@ -66,14 +66,37 @@ export async function bookNodeCredit(
 ): Promise<string> {
   const address = input.address.toLowerCase();
   await lockNode(tx, address);
-  // After the lock, in a statement of its own: a hold placed meanwhile is visible here.
-  const { rows } = await tx.query<{ state: "pending" | "held" }>(
+  const held = await bookNodeCredits(tx, [{ jobId: input.jobId, address, amountMicroUsd: input.amountMicroUsd }], input.at, input.verificationWindowMs);
+  return held.has(input.jobId) ? nodeHeldAccountId(address) : nodePendingAccountId(address);
+}
+
+/**
+ * Books several settled jobs' node shares (lower-case addresses) in one statement, each pending
+ * or held as its node is; returns the ids of the jobs booked held. The caller holds the nodes'
+ * locks (lockNodes) and has inserted the receipts. The statement runs after the locks were
+ * taken, so a hold placed meanwhile is visible to it.
+ */
+export async function bookNodeCredits(
+  tx: Queryable,
+  credits: readonly { jobId: string; address: string; amountMicroUsd: number }[],
+  at: Date,
+  verificationWindowMs: number,
+): Promise<Set<string>> {
+  const { rows } = await tx.query<{ job_id: string; state: "pending" | "held" }>(
     `INSERT INTO node_credits (job_id, node_address, amount_micro_usd, state, credited_at, available_at)
-     SELECT $1, $2, $3, CASE WHEN EXISTS (SELECT 1 FROM node_holds WHERE node_address = $2) THEN 'held' ELSE 'pending' END, $4, $5
-     RETURNING state`,
-    [input.jobId, address, input.amountMicroUsd, input.at.toISOString(), new Date(input.at.getTime() + input.verificationWindowMs).toISOString()],
+     SELECT v.id, v.addr, v.amount,
+       CASE WHEN EXISTS (SELECT 1 FROM node_holds h WHERE h.node_address = v.addr) THEN 'held' ELSE 'pending' END, $4, $5
+     FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(id, addr, amount)
+     RETURNING job_id, state`,
+    [
+      credits.map((c) => c.jobId),
+      credits.map((c) => c.address),
+      credits.map((c) => c.amountMicroUsd),
+      at.toISOString(),
+      new Date(at.getTime() + verificationWindowMs).toISOString(),
+    ],
   );
-  return rows[0]?.state === "held" ? nodeHeldAccountId(address) : nodePendingAccountId(address);
+  return new Set(rows.filter((r) => r.state === "held").map((r) => r.job_id));
 }
 
 /** What one run of {@link releaseDueCredits} moved. */

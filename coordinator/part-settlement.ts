@@ -6,9 +6,10 @@
  */
 import type { FinishReason, Receipt } from "../shared/protocol";
 import { splitCost } from "../shared/money";
-import { toSafeInteger, type Database, type Queryable } from "./db";
+import { toSafeInteger, type Database } from "./db";
 import { ensureAccount, PLATFORM_ACCOUNT, postTransfer } from "./ledger-accounts";
 import { bookNodeCredit, nodeTotalsIn } from "./node-credits";
+import { insertReceipts } from "./receipt-rows";
 
 /** The id a part of `jobId` runs under on its node (and signs its receipt for). */
 export function partJobId(jobId: string, part: number): string {
@@ -36,14 +37,6 @@ export interface SettledPart {
 }
 
 export type SettlePartsResult = { readonly status: "settled"; readonly parts: readonly SettledPart[] } | { readonly status: "already_closed" };
-
-async function insertReceipt(tx: Queryable, id: string, p: SettlePart, at: Date): Promise<void> {
-  await tx.query(
-    `INSERT INTO receipts (job_id, node_address, model, prompt_tokens, completion_tokens, output_hash, signature, finish_reason, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [id, p.nodeAddress.toLowerCase(), p.receipt.model, p.receipt.promptTokens, p.receipt.completionTokens, p.receipt.outputHash, p.receipt.signature, p.finishReason, at.toISOString()],
-  );
-}
 
 /** Settles the billed parts of a running job in one transaction; a job settles at most once. */
 export async function settleParts(
@@ -86,7 +79,7 @@ export async function settleParts(
           [id, job.account, job.model, address, p.costMicroUsd, p.receipt.promptTokens, p.receipt.completionTokens, new Date(job.created).toISOString(), at.toISOString(), jobId, p.part],
         );
       }
-      await insertReceipt(tx, id, p, at);
+      await insertReceipts(tx, [{ jobId: id, nodeAddress: address, receipt: p.receipt, finishReason: p.finishReason }], at);
       const { nodeMicroUsd, feeMicroUsd } = splitCost(p.costMicroUsd, input.feeBps);
       const nodeAccount = await bookNodeCredit(tx, { jobId: id, address, amountMicroUsd: nodeMicroUsd, at, verificationWindowMs: input.verificationWindowMs });
       await ensureAccount(tx, nodeAccount);
