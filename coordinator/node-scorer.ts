@@ -125,10 +125,10 @@ interface ScoreContext {
   readonly costs: Map<ModelPrice, number>;
 }
 
-function costAt(ctx: Pick<ScoreContext, "req" | "costs">, node: NodeCandidate): number {
-  const price = askingPrice(node, ctx.req.model, ctx.req.listPrice);
-  let cost = ctx.costs.get(price);
-  if (cost === undefined) ctx.costs.set(price, (cost = jobCostMicroUsd(price, ctx.req.promptTokens, ctx.req.maxTokens)));
+function costAt(req: RouteRequest, costs: Map<ModelPrice, number>, node: NodeCandidate): number {
+  const price = askingPrice(node, req.model, req.listPrice);
+  let cost = costs.get(price);
+  if (cost === undefined) costs.set(price, (cost = jobCostMicroUsd(price, req.promptTokens, req.maxTokens)));
   return cost;
 }
 
@@ -152,7 +152,7 @@ function scoreContext(eligible: readonly NodeCandidate[], req: RouteRequest): Sc
       rtts[nRtts++] = n.rttMs;
       if (n.rttMs < minRtt) minRtt = n.rttMs;
     }
-    minCost = Math.min(minCost, costAt({ req, costs }, n));
+    minCost = Math.min(minCost, costAt(req, costs, n));
   }
   return {
     req,
@@ -169,7 +169,7 @@ function scoreContext(eligible: readonly NodeCandidate[], req: RouteRequest): Sc
 function partsOf(node: NodeCandidate, ctx: ScoreContext): ScoredNode["parts"] {
   const free = (node.capacity - node.inFlight) / node.capacity;
   const speed = node.tokensPerSecond !== null && node.tokensPerSecond > 0 ? node.tokensPerSecond : ctx.typicalSpeed;
-  const c = costAt(ctx, node);
+  const c = costAt(ctx.req, ctx.costs, node);
   const excess = Math.max(0, (node.rttMs ?? ctx.typicalRtt) - ctx.minRtt - (ctx.req.latencyToleranceMs ?? LATENCY_TOLERANCE_MS));
   return {
     throughput: free * (speed / ctx.maxSpeed),
@@ -179,8 +179,18 @@ function partsOf(node: NodeCandidate, ctx: ScoreContext): ScoredNode["parts"] {
   };
 }
 
-function scoreOf(parts: ScoredNode["parts"]): number {
-  return SCORE_WEIGHTS.throughput * parts.throughput + SCORE_WEIGHTS.price * parts.price + SCORE_WEIGHTS.reputation * parts.reputation + SCORE_WEIGHTS.latency * parts.latency;
+function scored(node: NodeCandidate, ctx: ScoreContext): ScoredNode {
+  const parts = partsOf(node, ctx);
+  const score =
+    SCORE_WEIGHTS.throughput * parts.throughput + SCORE_WEIGHTS.price * parts.price + SCORE_WEIGHTS.reputation * parts.reputation + SCORE_WEIGHTS.latency * parts.latency;
+  return { node, score, parts };
+}
+
+/** The nodes that can take the job and what their scores are relative to (null when none can). */
+function eligibleOf(nodes: readonly NodeCandidate[], req: RouteRequest): { eligible: NodeCandidate[]; ctx: ScoreContext } | null {
+  const eligible = nodes.filter((n) => canServe(n, req));
+  const ctx = scoreContext(eligible, req);
+  return ctx ? { eligible, ctx } : null;
 }
 
 /**
@@ -189,15 +199,8 @@ function scoreOf(parts: ScoredNode["parts"]): number {
  * gets work). Round trips within a few tens of milliseconds of the best count as equal.
  */
 export function rankNodes(nodes: readonly NodeCandidate[], req: RouteRequest): ScoredNode[] {
-  const eligible = nodes.filter((n) => canServe(n, req));
-  const ctx = scoreContext(eligible, req);
-  if (!ctx) return [];
-  return eligible
-    .map((node): ScoredNode => {
-      const parts = partsOf(node, ctx);
-      return { node, score: scoreOf(parts), parts };
-    })
-    .sort(compareScored);
+  const found = eligibleOf(nodes, req);
+  return found ? found.eligible.map((node) => scored(node, found.ctx)).sort(compareScored) : [];
 }
 
 /**
@@ -213,13 +216,11 @@ function compareScored(a: ScoredNode, b: ScoredNode): number {
 /** The best node for the job, or undefined when none can take it now. */
 export function pickNode(nodes: readonly NodeCandidate[], req: RouteRequest): NodeCandidate | undefined {
   // One pass for the first of the ranking, without sorting every node (this runs per job).
-  const eligible = nodes.filter((n) => canServe(n, req));
-  const ctx = scoreContext(eligible, req);
-  if (!ctx) return undefined;
+  const found = eligibleOf(nodes, req);
+  if (!found) return undefined;
   let best: ScoredNode | undefined;
-  for (const node of eligible) {
-    const parts = partsOf(node, ctx);
-    const s = { node, score: scoreOf(parts), parts };
+  for (const node of found.eligible) {
+    const s = scored(node, found.ctx);
     if (!best || compareScored(s, best) < 0) best = s;
   }
   return best?.node;
